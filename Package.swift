@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers (see STYLE.md): watcher backend -> settle -> read+decode -> diff+classify -> feed -> state.
+// Each layer is one library target; `redline` only parses arguments and wires them together.
+let package = Package(
+    name: "Redline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "redline", targets: ["redline"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // C edge: only RedlineWatcher imports this.
+        .systemLibrary(
+            name: "CInotifyTools",
+            providers: [.apt(["libinotifytools0-dev"])]
+        ),
+        // Pure: strings in, values out. No dependencies, no I/O.
+        .target(name: "RedlineDiff"),
+        // Durable JSON Lines log: writer, reader, recovery, replay.
+        .target(
+            name: "RedlineFeed",
+            dependencies: [
+                "RedlineDiff",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // OS backend: kernel events in, plain Sendable values out; plus the pure settle step.
+        .target(
+            name: "RedlineWatcher",
+            dependencies: [
+                "CInotifyTools",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Derived cache of the feed: SQLite through GRDB.
+        .target(
+            name: "RedlineState",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift")
+            ]
+        ),
+        // Pipeline, config and lifecycle.
+        .target(
+            name: "RedlineDaemon",
+            dependencies: [
+                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "redline",
+            dependencies: [
+                "RedlineDiff", "RedlineFeed", "RedlineDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "redline-bench",
+            dependencies: ["RedlineDiff", "RedlineFeed"],
+            path: "Benchmarks/Sources/redline-bench"
+        ),
+        .testTarget(
+            name: "RedlineDiffTests",
+            dependencies: ["RedlineDiff"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
+        .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
+        .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
+        .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
+        // Drives the built `redline` binary against real directories, feeds and systemd.
+        .testTarget(name: "IntegrationTests", dependencies: ["RedlineFeed"]),
+    ]
+)

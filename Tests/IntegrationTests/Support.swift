@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// Locates the `redline` binary built by `swift build` (or `$REDLINE_BIN`).
+enum RedlineBinary {
+    /// The package root, found from this file's path.
+    static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// The binary under test.
+    static let url: URL = {
+        if let path = ProcessInfo.processInfo.environment["REDLINE_BIN"] { return URL(fileURLWithPath: path) }
+        return packageRoot.appendingPathComponent(".build/debug/redline")
+    }()
+
+    /// The real corpus article shipped beside the repository (`../shared/corpus`).
+    static var corpusArticle: URL {
+        let candidates = [
+            packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/000_e5aa263bf61808cb.txt"),
+            packageRoot.appendingPathComponent("Tests/IntegrationTests/corpus/000_e5aa263bf61808cb.txt"),
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
+    }
+}
+
+/// What a finished `redline` process left behind.
+struct ProcessResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `redline` with `arguments` to completion and captures its output.
+@discardableResult
+func runRedline(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    -> ProcessResult
+{
+    try runProcess(RedlineBinary.url, arguments, stdin: stdin, environment: environment)
+}
+
+/// Runs any executable to completion and captures its output.
+@discardableResult
+func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
+    throws -> ProcessResult
+{
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self)
+    )
+}
+
+/// A temporary directory removed when the value is dropped.
+final class TempDir: @unchecked Sendable {
+    /// The directory.
+    let url: URL
+    /// Its path.
+    var path: String { url.path }
+
+    init(_ label: String = "redline-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// A child URL.
+    func appending(_ component: String) -> URL { url.appendingPathComponent(component) }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A background `redline` process (the daemon, `tail -f`, ...), killed when dropped.
+final class RunningRedline: @unchecked Sendable {
+    let process = Process()
+    private let outPipe = Pipe()
+    private let errPipe = Pipe()
+    private let lock = NSLock()
+    private var outBuffer = Data()
+    private var errBuffer = Data()
+
+    /// Starts `redline arguments...` without waiting for it.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = RedlineBinary.url
+        process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.withLock { self.outBuffer.append(data) }
+        }
+        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.withLock { self.errBuffer.append(data) }
+        }
+        try process.run()
+    }
+
+    /// Everything written to stdout so far.
+    var stdout: String { lock.withLock { String(decoding: outBuffer, as: UTF8.self) } }
+    /// Everything written to stderr so far.
+    var stderr: String { lock.withLock { String(decoding: errBuffer, as: UTF8.self) } }
+
+    /// Sends a signal (SIGTERM, SIGSTOP, ...).
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for exit up to `seconds`; returns the status, or nil if it is still running.
+    @discardableResult
+    func waitForExit(seconds: Double = 20) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { return nil }
+        // Let the readability handlers drain what is left in the pipes.
+        usleep(50_000)
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        outPipe.fileHandleForReading.readabilityHandler = nil
+        errPipe.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held.
+///
+/// Used to wait for effects (a record in a feed), never to assert on speed: the deadline is
+/// generous and only stops a broken test from hanging.
+func eventually(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+        if try condition() { return true }
+        usleep(20_000)
+    } while Date() < deadline
+    return try condition()
+}
+
+/// Parses a JSON Lines file into dictionaries (whole lines only).
+func readJSONLines(_ url: URL) -> [[String: Any]] {
+    guard let data = try? Data(contentsOf: url) else { return [] }
+    return data.split(separator: UInt8(ascii: "\n")).compactMap {
+        try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+    }
+}
