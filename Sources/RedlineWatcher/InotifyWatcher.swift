@@ -1,0 +1,567 @@
+import CInotifyTools
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Recursive inotify watcher on top of libinotifytools: kernel events in, `WatchEvent` values out.
+///
+/// Threading: libinotifytools keeps process-wide state and returns each event in static storage, so exactly one
+/// owner thread (a `Thread`, not a Task) makes every library call. It loops on `inotifytools_next_event(1)`;
+/// `addRoot` and `removeRoot` from other threads are queued to it and wait for the answer, so they can take up
+/// to one second (the read timeout) to be served. New directories are handled by the owner thread inline, as soon
+/// as their `CREATE`/`MOVED_TO` is read, so there is no such delay where it matters.
+///
+/// Only one `InotifyWatcher` can be alive in a process at a time (libinotifytools is a singleton); `init` waits
+/// a while for a stopping one to finish, then throws `.busy`.
+///
+/// What the backend adds to raw inotify:
+/// - it walks directories itself (`IN_ONLYDIR | IN_DONT_FOLLOW`, never following symlinks out of the root) and
+///   checks that each one got a watch;
+/// - a directory that appears (created, or moved in from outside) is watched at once, then its existing contents
+///   are emitted as synthetic `.create` (directories) and `.create` + `.closeWrite` (files) events;
+/// - a directory renamed within the tree keeps its watches, and libinotifytools' paths below it are rewritten
+///   (`inotifytools_replace_filename`), so later events carry the new paths; a directory moved out of the tree
+///   loses its watches;
+/// - on `IN_Q_OVERFLOW` every root is walked again (directories created while events were lost get watches), then
+///   `.overflow` is emitted.
+public final class InotifyWatcher: Sendable {
+    private let core: Core
+
+    /// Every event, in kernel order (synthetic events for a new directory follow its `create`/`movedTo`).
+    /// There is one stream per watcher: iterate it from one task.
+    public let events: AsyncStream<WatchEvent>
+
+    /// Starts the owner thread and initialises libinotifytools.
+    /// - Throws: `.initFailed` when inotify cannot be initialised, `.busy` when another watcher owns the library.
+    public init(logger: Logger) throws(WatchError) {
+        let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
+        events = stream
+        try LibrarySlot.acquire()
+        let core = Core(logger: logger, continuation: continuation)
+        self.core = core
+        let started = Reply<WatchError?>()
+        let thread = Thread { core.run(started: started) }
+        thread.name = "redline-inotify"
+        thread.start()
+        if case let error?? = started.wait() { throw error }
+    }
+
+    deinit {
+        core.requestStop()
+    }
+
+    /// Whether some directory could not be watched because `fs.inotify.max_user_watches` is reached.
+    /// While true, changes below unwatched directories are only found by rescans (the daemon's fallback).
+    public var limitReached: Bool { core.limitReached.load(ordering: .relaxed) }
+
+    /// The number of directories currently watched.
+    public var watchedDirectories: Int { core.watchCount.load(ordering: .relaxed) }
+
+    /// Adds a recursive watch on the directory `root` and every directory below it.
+    ///
+    /// The walk is the backend's own (`IN_ONLYDIR | IN_DONT_FOLLOW`); each directory is checked to have a watch.
+    /// Directories that vanish during the walk are skipped; unreadable ones are logged with their path and skipped.
+    /// Files already present produce no events (the daemon reconciles them with its state store).
+    /// - Returns: the number of directories watched under `root`.
+    /// - Throws: `.watchLimitReached` (naming `fs.inotify.max_user_watches` and its value) when the watch limit is
+    ///   hit; what was watched stays watched, `error.watchedDirectories` says how much, and `limitReached` becomes
+    ///   true. `.notFound`, `.notADirectory`, `.permissionDenied` for the root itself. `.stopped` after `stop()`.
+    public func addRoot(_ root: String) throws(WatchError) -> Int {
+        let reply = Reply<Result<Int, WatchError>>()
+        core.enqueue(.addRoot(Core.normalize(root), reply))
+        guard let result = reply.wait() else {
+            throw WatchError(code: .stopped, path: root, message: "cannot watch \(root): the watcher was stopped")
+        }
+        return try result.get()
+    }
+
+    /// Removes every watch under `root` (including `root`). Events already read for it are dropped.
+    public func removeRoot(_ root: String) {
+        let reply = Reply<Int>()
+        core.enqueue(.removeRoot(Core.normalize(root), reply))
+        _ = reply.wait()
+    }
+
+    /// Stops the owner thread (within about a second: it reads with a 1 s timeout) and finishes `events`.
+    public func stop() {
+        core.requestStop()
+    }
+}
+
+// MARK: - Process-wide library ownership
+
+/// libinotifytools is a process-wide singleton: at most one watcher may own it.
+private enum LibrarySlot {
+    static let taken = Mutex(false)
+
+    static func acquire() throws(WatchError) {
+        // A watcher that was just stopped releases the slot within about a second.
+        for _ in 0..<300 {
+            let got = taken.withLock { taken in
+                if taken { return false }
+                taken = true
+                return true
+            }
+            if got { return }
+            usleep(20_000)
+        }
+        throw WatchError(
+            code: .busy, path: "",
+            message: "cannot start watching: another InotifyWatcher in this process still owns libinotifytools; "
+                + "stop it first")
+    }
+
+    static func release() {
+        taken.withLock { $0 = false }
+    }
+}
+
+/// A one-shot answer from the owner thread to a waiting caller.
+final class Reply<Value: Sendable>: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var value: Value?
+    private var answered = false
+
+    func send(_ value: Value?) {
+        lock.withLock {
+            guard !answered else { return }
+            answered = true
+            self.value = value
+        }
+        semaphore.signal()
+    }
+
+    /// Waits for the answer; nil when the owner thread stopped without answering.
+    func wait() -> Value? {
+        semaphore.wait()
+        return lock.withLock { value }
+    }
+}
+
+// MARK: - The owner thread
+
+/// inotify mask bits (glibc's macros import with mixed types; these are the kernel ABI values).
+private enum Mask {
+    static let modify: UInt32 = 0x0000_0002
+    static let attrib: UInt32 = 0x0000_0004
+    static let closeWrite: UInt32 = 0x0000_0008
+    static let movedFrom: UInt32 = 0x0000_0040
+    static let movedTo: UInt32 = 0x0000_0080
+    static let create: UInt32 = 0x0000_0100
+    static let delete: UInt32 = 0x0000_0200
+    static let deleteSelf: UInt32 = 0x0000_0400
+    static let moveSelf: UInt32 = 0x0000_0800
+    static let overflow: UInt32 = 0x0000_4000
+    static let ignored: UInt32 = 0x0000_8000
+    static let onlyDir: UInt32 = 0x0100_0000
+    static let dontFollow: UInt32 = 0x0200_0000
+    static let isDir: UInt32 = 0x4000_0000
+
+    /// What every directory is watched for.
+    static let watch: UInt32 =
+        closeWrite | movedTo | movedFrom | create | delete | deleteSelf | moveSelf | modify | attrib | onlyDir
+}
+
+/// State owned by the owner thread. Only `requests`, the stop flag and the counters are touched by other threads,
+/// and those are synchronised; everything else is confined to the owner thread, hence `@unchecked Sendable`.
+private final class Core: @unchecked Sendable {
+    enum Request {
+        case addRoot(String, Reply<Result<Int, WatchError>>)
+        case removeRoot(String, Reply<Int>)
+    }
+
+    struct Watched {
+        var wd: Int32
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    let logger: Logger
+    let continuation: AsyncStream<WatchEvent>.Continuation
+    let requests = Mutex<[Request]>([])
+    let stopping = Atomic<Bool>(false)
+    let limitReached = Atomic<Bool>(false)
+    let watchCount = Atomic<Int>(0)
+
+    // Owner thread only.
+    private var byPath: [String: Watched] = [:]
+    private var byWD: [Int32: String] = [:]
+    private var roots: Set<String> = []
+    /// Directory `movedFrom`s waiting for their `movedTo`: cookie -> (old path, when seen).
+    private var dirMoves: [UInt32: (path: String, at: ContinuousClock.Instant)] = [:]
+
+    init(logger: Logger, continuation: AsyncStream<WatchEvent>.Continuation) {
+        self.logger = logger
+        self.continuation = continuation
+    }
+
+    /// Absolute, without a trailing slash or `.`/`..` components (symlinks are not resolved).
+    static func normalize(_ path: String) -> String {
+        var absolute = path
+        if !absolute.hasPrefix("/") {
+            absolute = FileManager.default.currentDirectoryPath + "/" + absolute
+        }
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." {
+                _ = parts.popLast()
+            } else {
+                parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    func enqueue(_ request: Request) {
+        if stopping.load(ordering: .acquiring) {
+            answerStopped(request)
+            return
+        }
+        requests.withLock { $0.append(request) }
+        // The thread may have stopped between the check and the append: it drains the queue on exit, and
+        // this catches the rest.
+        if stopping.load(ordering: .acquiring) { drainRequests(answerOnly: true) }
+    }
+
+    func requestStop() {
+        stopping.store(true, ordering: .releasing)
+    }
+
+    private func answerStopped(_ request: Request) {
+        switch request {
+        case .addRoot(_, let reply): reply.send(nil)
+        case .removeRoot(_, let reply): reply.send(nil)
+        }
+    }
+
+    private func drainRequests(answerOnly: Bool) {
+        let pending = requests.withLock { queue in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for request in pending {
+            if answerOnly {
+                answerStopped(request)
+                continue
+            }
+            switch request {
+            case .addRoot(let root, let reply):
+                reply.send(Result { () throws(WatchError) -> Int in try addRoot(root) })
+            case .removeRoot(let root, let reply):
+                reply.send(removeTree(root))
+            }
+        }
+    }
+
+    // MARK: Loop
+
+    func run(started: Reply<WatchError?>) {
+        guard inotifytools_initialize() == 1 else {
+            let code = Int32(inotifytools_error())
+            let instances = readProcInt("/proc/sys/fs/inotify/max_user_instances").map(String.init) ?? "unknown"
+            started.send(
+                WatchError(
+                    code: .initFailed, path: "",
+                    message: "cannot start inotify: the per-user instance limit (\(instances)) may be reached; "
+                        + "raise fs.inotify.max_user_instances or stop other inotify users", errno: code))
+            continuation.finish()
+            LibrarySlot.release()
+            return
+        }
+        started.send(.some(nil))
+        while !stopping.load(ordering: .acquiring) {
+            drainRequests(answerOnly: false)
+            expireDirectoryMoves(now: .now)
+            guard let raw = inotifytools_next_event(1) else {
+                let code = Int32(inotifytools_error())
+                if code != 0 && code != EINTR {
+                    logger.error("inotify read failed", metadata: ["errno": "\(code)"])
+                    usleep(100_000)
+                }
+                continue
+            }
+            // Copy everything out of the library's static buffer before any other library call.
+            let mask = raw.pointee.mask
+            let wd = raw.pointee.wd
+            let cookie = raw.pointee.cookie
+            let name = String(cString: redline_inotify_event_name(raw))
+            handle(mask: mask, wd: wd, cookie: cookie, name: name)
+        }
+        inotifytools_cleanup()
+        byPath.removeAll()
+        byWD.removeAll()
+        watchCount.store(0, ordering: .relaxed)
+        drainRequests(answerOnly: true)
+        continuation.finish()
+        LibrarySlot.release()
+    }
+
+    private func emit(_ kind: WatchEvent.Kind, _ path: String, isDirectory: Bool, cookie: UInt32 = 0) {
+        continuation.yield(WatchEvent(kind: kind, path: path, isDirectory: isDirectory, cookie: cookie))
+    }
+
+    private func handle(mask: UInt32, wd: Int32, cookie: UInt32, name: String) {
+        if mask & Mask.overflow != 0 {
+            logger.warning("inotify queue overflowed; rescanning every root")
+            for root in roots.sorted() { _ = try? walk(root, synthetic: false) }
+            emit(.overflow, "", isDirectory: false)
+            return
+        }
+        guard let base = watchedPath(wd) else {
+            // A watch removed by removeRoot or a move out of the tree: its queued events mean nothing.
+            return
+        }
+        let path = name.isEmpty ? base : base + "/" + name
+        // Self events only come from watched directories.
+        let isDirectory = mask & Mask.isDir != 0 || name.isEmpty
+
+        if mask & Mask.ignored != 0 {
+            forgetIgnored(wd: wd, path: base)
+            emit(.ignored, base, isDirectory: true)
+            return
+        }
+        if mask & Mask.create != 0 {
+            emit(.create, path, isDirectory: isDirectory)
+            if isDirectory { directoryAppeared(path) }
+        }
+        if mask & Mask.modify != 0 { emit(.modify, path, isDirectory: isDirectory) }
+        if mask & Mask.attrib != 0 { emit(.attrib, path, isDirectory: isDirectory) }
+        if mask & Mask.closeWrite != 0 { emit(.closeWrite, path, isDirectory: isDirectory) }
+        if mask & Mask.movedFrom != 0 {
+            if isDirectory { dirMoves[cookie] = (path, .now) }
+            emit(.movedFrom, path, isDirectory: isDirectory, cookie: cookie)
+        }
+        if mask & Mask.movedTo != 0 {
+            if isDirectory, let from = dirMoves.removeValue(forKey: cookie) {
+                renameTree(from: from.path, to: path)
+                emit(.movedTo, path, isDirectory: true, cookie: cookie)
+            } else {
+                emit(.movedTo, path, isDirectory: isDirectory, cookie: cookie)
+                if isDirectory { directoryAppeared(path) }
+            }
+        }
+        if mask & Mask.delete != 0 { emit(.delete, path, isDirectory: isDirectory) }
+        if mask & Mask.deleteSelf != 0 { emit(.deleteSelf, path, isDirectory: true) }
+        if mask & Mask.moveSelf != 0 { emit(.moveSelf, path, isDirectory: true) }
+    }
+
+    /// The directory path of a watch descriptor, as libinotifytools knows it, without the trailing slash.
+    private func watchedPath(_ wd: Int32) -> String? {
+        guard let raw = inotifytools_filename_from_wd(wd) else { return nil }
+        var name = String(cString: raw)
+        guard !name.isEmpty, byWD[wd] != nil else { return nil }
+        while name.count > 1 && name.hasSuffix("/") { name.removeLast() }
+        return name
+    }
+
+    // MARK: Directories
+
+    /// A directory appeared inside the tree: watch it (and everything below), reporting what is already inside.
+    private func directoryAppeared(_ path: String) {
+        do {
+            _ = try walk(path, synthetic: true)
+        } catch {
+            logger.error("\(error.description)", metadata: ["watch.path": "\(path)"])
+        }
+    }
+
+    private func addRoot(_ root: String) throws(WatchError) -> Int {
+        var info = stat()
+        guard lstat(root, &info) == 0 || stat(root, &info) == 0 else {
+            throw WatchError.watchFailed(path: root, errno: errno)
+        }
+        if info.st_mode & S_IFMT == S_IFLNK {
+            // The root itself may be a symlink the operator chose; nothing below it is followed.
+            guard stat(root, &info) == 0 else { throw WatchError.watchFailed(path: root, errno: errno) }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw WatchError.watchFailed(path: root, errno: ENOTDIR) }
+        roots.insert(root)
+        return try walk(root, synthetic: false, followRoot: true)
+    }
+
+    /// Watches `top` and every directory below it, depth first, watching each directory before listing it so
+    /// nothing created meanwhile slips through. With `synthetic`, what is found is reported as created.
+    /// - Returns: how many directories are watched under `top`.
+    private func walk(_ top: String, synthetic: Bool, followRoot: Bool = false) throws(WatchError) -> Int {
+        var stack = [top]
+        var count = 0
+        while let dir = stack.popLast() {
+            do {
+                try addWatch(dir, follow: followRoot && dir == top)
+                count += 1
+            } catch {
+                switch error.code {
+                case .watchLimitReached:
+                    if !limitReached.exchange(true, ordering: .relaxed) {
+                        logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"])
+                    }
+                    if synthetic {
+                        // Unwatched, but what is there now must still be seen once.
+                        reportContents(of: dir)
+                        continue
+                    }
+                    throw WatchError.watchFailed(path: dir, errno: ENOSPC, watched: count)
+                case .notFound, .notADirectory:
+                    // Gone (or replaced by a file) during the walk: its removal is reported by the parent.
+                    if dir == top && !synthetic { throw error }
+                    continue
+                default:
+                    if dir == top && !synthetic { throw error }
+                    logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"])
+                    continue
+                }
+            }
+            for (name, isDirectory) in listDirectory(dir) {
+                let child = dir == "/" ? "/" + name : dir + "/" + name
+                if isDirectory {
+                    if synthetic { emit(.create, child, isDirectory: true) }
+                    stack.append(child)
+                } else if synthetic {
+                    emit(.create, child, isDirectory: false)
+                    emit(.closeWrite, child, isDirectory: false)
+                }
+            }
+        }
+        return count
+    }
+
+    /// Reports the files and directories below an unwatched directory as created.
+    private func reportContents(of top: String) {
+        var stack = [top]
+        while let dir = stack.popLast() {
+            for (name, isDirectory) in listDirectory(dir) {
+                let child = dir + "/" + name
+                emit(.create, child, isDirectory: isDirectory)
+                if isDirectory {
+                    stack.append(child)
+                } else {
+                    emit(.closeWrite, child, isDirectory: false)
+                }
+            }
+        }
+    }
+
+    /// The entries of `dir` (name, is a real directory), without following symlinks. Empty if unreadable.
+    private func listDirectory(_ dir: String) -> [(String, Bool)] {
+        guard let handle = opendir(dir) else {
+            let code = errno
+            if code != ENOENT && code != ENOTDIR {
+                logger.error(
+                    "cannot list \(dir); give the redline user read permission on it",
+                    metadata: ["watch.path": "\(dir)", "errno": "\(code)"])
+            }
+            return []
+        }
+        defer { closedir(handle) }
+        var result: [(String, Bool)] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
+            if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
+                var info = stat()
+                isDirectory = lstat(dir + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+            }
+            result.append((name, isDirectory))
+        }
+        return result
+    }
+
+    /// Puts one watch on directory `dir` and checks that libinotifytools recorded it.
+    private func addWatch(_ dir: String, follow: Bool) throws(WatchError) {
+        var info = stat()
+        let statResult = follow ? stat(dir, &info) : lstat(dir, &info)
+        guard statResult == 0 else { throw WatchError.watchFailed(path: dir, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw WatchError.watchFailed(path: dir, errno: ENOTDIR) }
+        let device = UInt64(info.st_dev)
+        let inode = UInt64(info.st_ino)
+        if let known = byPath[dir] {
+            if known.device == device && known.inode == inode { return }
+            // The same name now holds another directory: the old watch is stale.
+            forget(wd: known.wd)
+        }
+        let slashed = dir == "/" ? dir : dir + "/"
+        let stale = inotifytools_wd_from_filename(slashed)
+        if stale >= 0 && byWD[stale] == nil {
+            // libinotifytools keeps the record of a watch the kernel dropped; move it out of the way so the
+            // new watch's record can take the name.
+            inotifytools_replace_filename(slashed, "\u{1}stale/\(stale)/")
+        }
+        let mask = Mask.watch | (follow ? 0 : Mask.dontFollow)
+        guard inotifytools_watch_file(slashed, Int32(bitPattern: mask)) == 1 else {
+            throw WatchError.watchFailed(path: dir, errno: Int32(inotifytools_error()))
+        }
+        let wd = inotifytools_wd_from_filename(slashed)
+        guard wd >= 0 else {
+            throw WatchError(
+                code: .system, path: dir,
+                message: "cannot watch \(dir): libinotifytools did not record the watch; restart redline")
+        }
+        if let other = byWD[wd], other != dir {
+            // The kernel watches this inode already under another name (a rename whose halves we did not pair):
+            // the tree moved.
+            renameTree(from: other, to: dir)
+            return
+        }
+        byPath[dir] = Watched(wd: wd, device: device, inode: inode)
+        byWD[wd] = dir
+        watchCount.store(byPath.count, ordering: .relaxed)
+    }
+
+    /// A directory was renamed inside the tree: rewrite the paths of every watch below it.
+    private func renameTree(from: String, to: String) {
+        guard from != to else { return }
+        inotifytools_replace_filename(from + "/", to + "/")
+        let prefix = from + "/"
+        for (path, watched) in byPath where path == from || path.hasPrefix(prefix) {
+            let moved = to + path.dropFirst(from.count)
+            byPath.removeValue(forKey: path)
+            byPath[moved] = watched
+            byWD[watched.wd] = moved
+        }
+        if roots.remove(from) != nil { roots.insert(to) }
+    }
+
+    /// Directory moves whose `movedTo` never came went out of the tree: drop their watches.
+    private func expireDirectoryMoves(now: ContinuousClock.Instant) {
+        for (cookie, move) in dirMoves where now - move.at > .milliseconds(500) {
+            dirMoves.removeValue(forKey: cookie)
+            _ = removeTree(move.path)
+        }
+    }
+
+    /// Removes the watches on `top` and below. Returns how many were removed.
+    private func removeTree(_ top: String) -> Int {
+        let prefix = top + "/"
+        let doomed = byPath.filter { $0.key == top || $0.key.hasPrefix(prefix) }
+        for (_, watched) in doomed {
+            inotifytools_remove_watch_by_wd(watched.wd)
+            forget(wd: watched.wd)
+        }
+        roots.remove(top)
+        return doomed.count
+    }
+
+    private func forget(wd: Int32) {
+        if let path = byWD.removeValue(forKey: wd) {
+            if byPath[path]?.wd == wd { byPath.removeValue(forKey: path) }
+        }
+        watchCount.store(byPath.count, ordering: .relaxed)
+    }
+
+    /// The kernel dropped watch `wd` (its directory is gone). libinotifytools keeps the record: rename it away,
+    /// unless live watches below share its prefix (then `addWatch` moves it aside if the name is reused).
+    private func forgetIgnored(wd: Int32, path: String) {
+        forget(wd: wd)
+        let prefix = path + "/"
+        if !byPath.keys.contains(where: { $0 == path || $0.hasPrefix(prefix) }) {
+            inotifytools_replace_filename(prefix, "\u{1}ignored/\(wd)/")
+        }
+        roots.remove(path)
+    }
+}

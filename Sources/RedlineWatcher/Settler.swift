@@ -1,0 +1,263 @@
+/// What the pipeline should do about the tree, once events have settled. Pure values.
+public enum SettledChange: Sendable, Equatable, CustomStringConvertible {
+    /// Look at this file now: it was created, modified or deleted. The consumer `lstat`s it and compares it with
+    /// what it knows (a missing file is a delete; unchanged content is nothing).
+    case changed(path: String)
+    /// A file was renamed (halves paired by cookie). The consumer compares the content at `to` with what it knew
+    /// at `from`; `from` may be a file it never tracked (the temp file of an atomic save).
+    case moved(from: String, to: String)
+    /// A directory was renamed within the watched tree: every article below `from` is now below `to`.
+    case directoryMoved(from: String, to: String)
+    /// A directory was deleted or moved out of the tree: every article below it is gone.
+    case directoryRemoved(path: String)
+    /// The kernel queue overflowed and events were lost: rescan everything.
+    case overflow
+
+    /// A compact form for logs and test failures.
+    public var description: String {
+        switch self {
+        case .changed(let path): return "changed \(path)"
+        case .moved(let from, let to): return "moved \(from) -> \(to)"
+        case .directoryMoved(let from, let to): return "directoryMoved \(from) -> \(to)"
+        case .directoryRemoved(let path): return "directoryRemoved \(path)"
+        case .overflow: return "overflow"
+        }
+    }
+}
+
+/// Pure settle/coalesce step: a function of `WatchEvent`s and a clock, with no I/O and no kernel.
+///
+/// Rules:
+/// - **Quiet period.** A path is reported once no event has touched it for `settle` (the deadline moves with
+///   every event on the path), so a burst of writes gives one `.changed`.
+/// - **Renames.** A `movedFrom` waits up to `pairTimeout` for the `movedTo` with the same cookie; the halves need
+///   not be adjacent. A paired file rename is one `.moved(from:to:)`, settled at its destination; events that were
+///   pending on the source are folded into it (the consumer compares content anyway). A paired directory rename is
+///   one `.directoryMoved`, and pending paths below the old name move to the new one.
+/// - **Unpaired halves.** A `movedFrom` with no partner after `pairTimeout` is `.changed(from)` (the file is gone,
+///   a delete) or `.directoryRemoved(from)`. A `movedTo` with no partner is `.changed(to)` (a create); for a
+///   directory nothing is reported here, because the backend emits its contents as synthetic events.
+/// - **Atomic save.** Write `tmp`, rename `tmp` over `article`: the temp file's own events fold into the rename,
+///   which replaces anything pending on `article`, so the result is one `.moved(from: tmp, to: article)` and no
+///   separate report of either path.
+/// - **Chains.** `a -> b` then `b -> c` is `.moved(a, c)` plus `.changed(b)` (whatever was at `b` before is gone).
+///   A file moved in and then deleted is `.changed` of both names.
+/// - **Directories.** A deleted directory (`delete` or `deleteSelf`) is `.directoryRemoved`, which absorbs the
+///   pending changes below it. A created directory reports nothing by itself (its contents come as events).
+/// - **Overflow** drops all pending work and reports `.overflow` once, first.
+/// - `moveSelf` and `ignored` carry nothing the parent directory's events do not, and are not reported.
+///
+/// Within one `due` call, changes come out in the order their paths were first seen (ties cannot happen).
+public struct Settler: Sendable {
+    /// What is pending on one output path.
+    private enum Pending: Sendable, Equatable {
+        case changed
+        case moved(from: String)
+        case directoryMoved(from: String)
+        case directoryRemoved
+    }
+
+    private struct Entry: Sendable {
+        var pending: Pending
+        var deadline: ContinuousClock.Instant
+        var order: UInt64
+    }
+
+    private struct HalfMove: Sendable {
+        var path: String
+        var isDirectory: Bool
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// The quiet period a path needs before it is reported.
+    public let settle: Duration
+    /// How long a `movedFrom` waits for its `movedTo`.
+    public let pairTimeout: Duration
+
+    private var entries: [String: Entry] = [:]
+    private var halves: [UInt32: HalfMove] = [:]
+    private var overflowAt: ContinuousClock.Instant?
+    private var counter: UInt64 = 0
+
+    /// Creates a settler with the given quiet period and rename-pairing timeout.
+    public init(settle: Duration = .milliseconds(50), pairTimeout: Duration = .milliseconds(100)) {
+        self.settle = settle
+        self.pairTimeout = pairTimeout
+    }
+
+    /// Whether nothing is pending.
+    public var isIdle: Bool { entries.isEmpty && halves.isEmpty && overflowAt == nil }
+
+    /// When `due` should next be called (nil when nothing is pending).
+    public var nextDeadline: ContinuousClock.Instant? {
+        var result = overflowAt
+        for entry in entries.values { result = min(result ?? entry.deadline, entry.deadline) }
+        for half in halves.values { result = min(result ?? half.deadline, half.deadline) }
+        return result
+    }
+
+    /// Feeds one event observed at `now`.
+    public mutating func observe(_ event: WatchEvent, at now: ContinuousClock.Instant) {
+        switch event.kind {
+        case .overflow:
+            entries.removeAll()
+            halves.removeAll()
+            if overflowAt == nil { overflowAt = now }
+        case .create where event.isDirectory:
+            // The backend reports what is inside; the directory itself is no article.
+            break
+        case .create, .modify, .closeWrite, .attrib:
+            touch(event.path, at: now)
+        case .delete, .deleteSelf:
+            if event.isDirectory {
+                removeDirectory(event.path, at: now)
+            } else if event.kind == .delete {
+                deleteFile(event.path, at: now)
+            }
+        case .movedFrom:
+            halves[event.cookie] = HalfMove(
+                path: event.path, isDirectory: event.isDirectory, deadline: now + pairTimeout)
+        case .movedTo:
+            if let from = halves.removeValue(forKey: event.cookie) {
+                if from.isDirectory || event.isDirectory {
+                    moveDirectory(from: from.path, to: event.path, at: now)
+                } else {
+                    moveFile(from: from.path, to: event.path, at: now)
+                }
+            } else if !event.isDirectory {
+                touch(event.path, at: now)
+            }
+        case .moveSelf, .ignored:
+            break
+        }
+    }
+
+    /// Changes whose quiet period has passed at `now`, in a deterministic order; they are no longer pending.
+    public mutating func due(at now: ContinuousClock.Instant) -> [SettledChange] {
+        var result: [SettledChange] = []
+        if let at = overflowAt, at <= now {
+            overflowAt = nil
+            result.append(.overflow)
+        }
+        // Unpaired halves whose partner did not come: the file or directory left the tree.
+        let expired = halves.filter { $0.value.deadline <= now }.sorted { $0.key < $1.key }
+        for (cookie, half) in expired {
+            halves.removeValue(forKey: cookie)
+            if half.isDirectory {
+                removeDirectory(half.path, at: now, quiet: false)
+            } else {
+                deleteFile(half.path, at: now, quiet: false)
+            }
+        }
+        // A path that is the source of a rename still in flight waits for the rename to resolve.
+        let inFlight = Set(halves.values.map(\.path))
+        let ready = entries.filter { $0.value.deadline <= now && !inFlight.contains($0.key) }
+            .sorted { $0.value.order < $1.value.order }
+        for (path, entry) in ready {
+            entries.removeValue(forKey: path)
+            switch entry.pending {
+            case .changed: result.append(.changed(path: path))
+            case .moved(let from): result.append(.moved(from: from, to: path))
+            case .directoryMoved(let from): result.append(.directoryMoved(from: from, to: path))
+            case .directoryRemoved: result.append(.directoryRemoved(path: path))
+            }
+        }
+        return result
+    }
+
+    // MARK: - Rules
+
+    private mutating func nextOrder() -> UInt64 {
+        counter += 1
+        return counter
+    }
+
+    /// Marks `path` as changed (keeping a pending rename into it) and restarts its quiet period.
+    private mutating func touch(_ path: String, at now: ContinuousClock.Instant) {
+        if entries[path] != nil {
+            entries[path]!.deadline = now + settle
+        } else {
+            set(path, .changed, deadline: now + settle)
+        }
+    }
+
+    private mutating func set(_ path: String, _ pending: Pending, deadline: ContinuousClock.Instant) {
+        let order = entries[path]?.order ?? nextOrder()
+        entries[path] = Entry(pending: pending, deadline: deadline, order: order)
+    }
+
+    /// A file is gone from `path`: report the path, and the source of a rename into it (that content is gone too).
+    private mutating func deleteFile(_ path: String, at now: ContinuousClock.Instant, quiet: Bool = true) {
+        let deadline = quiet ? now + settle : now
+        if case .moved(let from)? = entries[path]?.pending, from != path {
+            mergeChanged(from, deadline: deadline)
+        }
+        set(path, .changed, deadline: deadline)
+    }
+
+    /// Adds a `.changed` on `path` unless something stronger is already pending there.
+    private mutating func mergeChanged(_ path: String, deadline: ContinuousClock.Instant) {
+        if let existing = entries[path] {
+            entries[path]!.deadline = max(existing.deadline, deadline)
+        } else {
+            set(path, .changed, deadline: deadline)
+        }
+    }
+
+    private mutating func moveFile(from: String, to: String, at now: ContinuousClock.Instant) {
+        guard from != to else { return touch(to, at: now) }
+        let deadline = now + settle
+        var source = from
+        if let pending = entries.removeValue(forKey: from)?.pending {
+            if case .moved(let earlier) = pending {
+                // a -> from -> to: the content started at `a`; whatever `from` held before is gone.
+                source = earlier
+                set(from, .changed, deadline: deadline)
+            }
+        }
+        if case .moved(let displaced)? = entries[to]?.pending, displaced != source {
+            // Something renamed into `to` earlier is overwritten now: its source is gone as well.
+            mergeChanged(displaced, deadline: deadline)
+        }
+        if source == to {
+            set(to, .changed, deadline: deadline)
+        } else {
+            set(to, .moved(from: source), deadline: deadline)
+        }
+    }
+
+    private mutating func moveDirectory(from: String, to: String, at now: ContinuousClock.Instant) {
+        let deadline = now + settle
+        let prefix = from + "/"
+        // Pending work below the old name now lives below the new one.
+        for (path, entry) in entries where path.hasPrefix(prefix) {
+            entries.removeValue(forKey: path)
+            let moved = to + "/" + path.dropFirst(prefix.count)
+            entries[moved] = entry
+        }
+        if case .directoryMoved(let earlier)? = entries.removeValue(forKey: from)?.pending {
+            set(to, .directoryMoved(from: earlier), deadline: deadline)
+        } else {
+            set(to, .directoryMoved(from: from), deadline: deadline)
+        }
+    }
+
+    private mutating func removeDirectory(_ path: String, at now: ContinuousClock.Instant, quiet: Bool = true) {
+        let deadline = quiet ? now + settle : now
+        let prefix = path + "/"
+        for (child, entry) in entries where child.hasPrefix(prefix) {
+            entries.removeValue(forKey: child)
+            // A file renamed into the doomed directory left its old name: that name still needs a look.
+            if case .moved(let from) = entry.pending, !from.hasPrefix(prefix) {
+                mergeChanged(from, deadline: deadline)
+            }
+        }
+        if case .directoryMoved(let from)? = entries[path]?.pending {
+            // Moved in and then removed: the old name is what the consumer knows.
+            entries.removeValue(forKey: path)
+            set(from, .directoryRemoved, deadline: deadline)
+            return
+        }
+        set(path, .directoryRemoved, deadline: deadline)
+    }
+}
