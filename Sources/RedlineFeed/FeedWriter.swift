@@ -1,0 +1,423 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When appended records are forced to disk.
+public enum FsyncPolicy: Sendable, Equatable {
+    /// `fdatasync` before ``FeedWriter/append(_:)`` returns; records appended together share one (group commit).
+    case always
+    /// `fdatasync` at most every N milliseconds (on append, and by a timer when appends stop).
+    case interval(milliseconds: Int)
+    /// Never sync explicitly; the kernel writes back when it likes. A crash may lose recent records.
+    case never
+}
+
+/// How a feed is written.
+public struct FeedOptions: Sendable, Equatable {
+    /// When records are forced to disk.
+    public var fsync: FsyncPolicy
+    /// Size past which the active segment is sealed and a new one started.
+    public var segmentBytes: Int
+    /// How many sealed segments to keep (oldest are deleted whole); nil keeps all.
+    public var retainSegments: Int?
+
+    /// Creates options; the defaults are `fsync = always`, 64 MiB segments, keep everything.
+    public init(fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20, retainSegments: Int? = nil) {
+        self.fsync = fsync
+        self.segmentBytes = segmentBytes
+        self.retainSegments = retainSegments
+    }
+}
+
+/// The only writer of a feed directory.
+///
+/// It holds an exclusive `flock` on `writer.lock` (a second writer fails with ``FeedError/Code-swift.enum/locked``
+/// naming the holder's pid), recovers a torn tail at open, appends whole lines with one `write` per batch
+/// and syncs per ``FsyncPolicy``. All methods are serialised by an internal lock, so one writer may be
+/// shared across tasks and threads.
+///
+/// Directory layout: `changes.jsonl` (active segment), `changes-<firstSeq, 20 digits>.jsonl` (sealed
+/// segments, never modified), `feed.id` (the feed UUID), `writer.lock`, and `clean-shutdown` (present
+/// only while no writer has the feed open after a clean ``close()``).
+public final class FeedWriter: @unchecked Sendable {
+    /// The feed directory.
+    public let directory: String
+    /// The feed UUID stamped on every record.
+    public let feedID: String
+    private let options: FeedOptions
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    private let encoder = LineEncoder()
+    private let mutex = NSLock()
+    private var activeFD: Int32 = -1
+    private var lockFD: Int32 = -1
+    private var activeSize = 0
+    private var activeFirstSeq: UInt64 = 1
+    private var seq: UInt64 = 0
+    private var unsynced = false
+    private var lastSync = ContinuousClock.now
+    private var timer: DispatchSourceTimer?
+    private var closed = false
+    private var failure: FeedError?
+
+    private var activePath: String { directory + "/" + FileIO.activeName }
+
+    /// Opens or creates the feed in `directory`.
+    ///
+    /// Creates the directory and the feed UUID if needed, takes the writer lock, and, unless the last
+    /// writer shut down cleanly, checks the active segment and cuts a torn tail (a line without `\n`,
+    /// a bad crc, NUL bytes, a seq gap) and everything after it, then appends a `recovered` record.
+    /// - Parameters:
+    ///   - clock: the source of record times (tests pass a fixed one).
+    /// - Throws: ``FeedError`` with code `.locked` when another writer holds the feed, `.io` otherwise.
+    public init(
+        directory: String, options: FeedOptions = .init(), clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
+    ) throws(FeedError) {
+        guard options.segmentBytes > 0, options.retainSegments.map({ $0 >= 0 }) ?? true else {
+            throw FeedError(
+                .invalidArgument, path: directory,
+                message: "invalid feed options for \(directory): segment size must be > 0 and retention >= 0")
+        }
+        self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        try FileIO.makeDirectories(self.directory)
+        let dir = self.directory
+        lockFD = try FeedWriter.lock(dir)
+        do throws(FeedError) {
+            let recovery = try FeedWriter.recover(dir, logger: logger)
+            feedID = recovery.feedID
+            seq = recovery.lastSeq
+            activeFirstSeq = recovery.lastSeq + 1
+            if let first = recovery.activeFirstSeq { activeFirstSeq = first }
+            activeFD = recovery.activeFD
+            activeSize = recovery.activeSize
+            if let cut = recovery.cut {
+                var detail = [
+                    "byte_offset": String(cut.offset), "cut_bytes": String(cut.bytes), "line": String(cut.line),
+                ]
+                if recovery.lastSeq > 0 { detail["last_good_seq"] = String(recovery.lastSeq) }
+                let record = FeedRecord(
+                    type: .recovered, root: dir, path: FileIO.activeName,
+                    reason: "cut \(cut.bytes) bytes from line \(cut.line) of \(FileIO.activeName) "
+                        + "(byte \(cut.offset)) after an unclean shutdown: \(cut.reason)",
+                    detail: detail)
+                _ = try append([record])
+            }
+        } catch {
+            if activeFD >= 0 { Glibc.close(activeFD) }
+            Glibc.close(lockFD)
+            throw error
+        }
+        if case .interval(let ms) = options.fsync { startTimer(milliseconds: ms) }
+    }
+
+    deinit {
+        // Without close() this is an unclean shutdown: no marker, so the next open checks the tail.
+        timer?.cancel()
+        if activeFD >= 0 { Glibc.close(activeFD) }
+        if lockFD >= 0 { Glibc.close(lockFD) }
+    }
+
+    /// The seq of the last record appended (0 for an empty feed).
+    public var lastSeq: UInt64 { mutex.withLock { seq } }
+
+    /// Appends `records` as one batch: one `write`, one `fdatasync` under ``FsyncPolicy/always`` (group commit).
+    ///
+    /// - Returns: the records with `v`, `feed`, `seq`, `id` and `time` filled in; under `.always` they are
+    ///   durable when this returns.
+    /// - Throws: ``FeedError`` if the write or the sync fails. After a failed sync the writer refuses every
+    ///   further append: the caller must stop (exit non-zero) rather than retry, since the kernel may have
+    ///   dropped the dirty pages.
+    public func append(_ records: [FeedRecord]) throws(FeedError) -> [FeedRecord] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return try appendLocked(records)
+    }
+
+    private func appendLocked(_ records: [FeedRecord]) throws(FeedError) -> [FeedRecord] {
+        if let failure { throw failure }
+        guard !closed else {
+            throw FeedError(
+                .invalidArgument, path: directory, message: "feed \(directory) was closed; open a new FeedWriter")
+        }
+        guard !records.isEmpty else { return [] }
+        let time = rfc3339(millisecondsSince1970: Int64((clock().timeIntervalSince1970 * 1000).rounded(.down)))
+        var stamped = records
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(records.count * 1024)
+        for i in stamped.indices {
+            let s = seq + UInt64(i) + 1
+            stamped[i].v = FeedRecord.formatVersion
+            stamped[i].feed = feedID
+            stamped[i].seq = s
+            stamped[i].id = "\(feedID):\(s)"
+            stamped[i].time = time
+            try encoder.append(stamped[i], to: &buffer)
+        }
+        if activeSize > 0 && activeSize + buffer.count > options.segmentBytes { try rotate() }
+        do throws(FeedError) {
+            try FileIO.writeAll(activeFD, buffer, path: activePath)
+        } catch {
+            // Take back a partial line so the file ends on a record boundary, then refuse to go on.
+            _ = ftruncate(activeFD, off_t(activeSize))
+            failure = error
+            logger.error(
+                "feed append failed", metadata: ["feed.path": "\(activePath)", "error": "\(error)"])
+            throw error
+        }
+        activeSize += buffer.count
+        seq += UInt64(records.count)
+        switch options.fsync {
+        case .always:
+            try syncLocked()
+        case .interval(let ms):
+            unsynced = true
+            if ContinuousClock.now - lastSync >= .milliseconds(ms) { try syncLocked() }
+        case .never:
+            break
+        }
+        return stamped
+    }
+
+    /// `fdatasync` of the active segment; a failure is final.
+    private func syncLocked() throws(FeedError) {
+        if let failure { throw failure }
+        let path = activePath
+        let fd = activeFD
+        do {
+            _ = try syscall({ fdatasync(fd) }) { code in
+                FeedError(
+                    .io, path: path,
+                    message: "fdatasync failed on \(path): recent records may not be on disk; "
+                        + "check the disk (dmesg), then restart redline (it recovers the tail)",
+                    errno: code)
+            }
+        } catch {
+            failure = error
+            logger.critical("feed sync failed", metadata: ["feed.path": "\(path)", "error": "\(error)"])
+            throw error
+        }
+        unsynced = false
+        lastSync = .now
+    }
+
+    private func startTimer(milliseconds: Int) {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "redline.feed.fsync"))
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.mutex.withLock {
+                guard !self.closed, self.failure == nil, self.unsynced else { return }
+                try? self.syncLocked()
+            }
+        }
+        timer.resume()
+        self.timer = timer
+    }
+
+    /// Seals the active segment: sync, rename to `changes-<firstSeq>.jsonl`, new active with `O_EXCL`, sync the directory.
+    private func rotate() throws(FeedError) {
+        try syncLocked()
+        let sealed = directory + "/" + FileIO.sealedName(firstSeq: activeFirstSeq)
+        let active = activePath
+        _ = try syscall({ rename(active, sealed) }, orThrow: ioError("seal \(active) as", sealed, fix: "check permissions"))
+        Glibc.close(activeFD)
+        activeFD = -1
+        do throws(FeedError) {
+            activeFD = try FileIO.open(active, O_WRONLY | O_CREAT | O_EXCL | O_APPEND, what: "create")
+            try FileIO.syncDirectory(directory)
+        } catch {
+            failure = error
+            throw error
+        }
+        logger.info(
+            "feed segment sealed",
+            metadata: ["feed.path": "\(sealed)", "feed.seq": "\(seq)", "feed.bytes": "\(activeSize)"])
+        activeSize = 0
+        activeFirstSeq = seq + 1
+        try applyRetention()
+    }
+
+    /// Deletes the oldest sealed segments beyond ``FeedOptions/retainSegments``.
+    private func applyRetention() throws(FeedError) {
+        guard let keep = options.retainSegments else { return }
+        let sealed = try FileIO.sealedSegments(directory)
+        guard sealed.count > keep else { return }
+        for segment in sealed.prefix(sealed.count - keep) {
+            _ = try syscall({ unlink(segment.path) }, orThrow: ioError("delete old segment", segment.path, fix: "check permissions"))
+            logger.info("feed segment deleted by retention", metadata: ["feed.path": "\(segment.path)"])
+        }
+        try FileIO.syncDirectory(directory)
+    }
+
+    /// Clean shutdown: sync, write the clean-shutdown marker, release the lock. Further appends throw.
+    public func close() throws(FeedError) {
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard !closed else { return }
+        do {
+            closed = true
+            timer?.cancel()
+            timer = nil
+            defer {
+                Glibc.close(activeFD)
+                activeFD = -1
+                Glibc.close(lockFD)
+                lockFD = -1
+            }
+            if let failure { throw failure }
+            try syncLocked()
+            try FileIO.writeAtomically(directory + "/" + FileIO.cleanName, Array("last_seq=\(seq)\n".utf8))
+        }
+    }
+
+    // MARK: - Open
+
+    /// Takes the exclusive writer lock and records our pid in it.
+    private static func lock(_ directory: String) throws(FeedError) -> Int32 {
+        let path = directory + "/" + FileIO.lockName
+        let fd = try FileIO.open(path, O_RDWR | O_CREAT)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            var holder = "unknown"
+            if let bytes = try? FileIO.readAll(path),
+                let pid = Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                holder = String(pid)
+            }
+            Glibc.close(fd)
+            if code == EWOULDBLOCK {
+                throw FeedError(
+                    .locked, path: directory,
+                    message: "feed \(directory) is already being written by pid \(holder) (lock \(path)); "
+                        + "stop that redline or give this one another data directory")
+            }
+            throw ioError("lock", path, fix: "check the file system supports flock")(code)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return fd
+    }
+
+    private struct Recovery {
+        var feedID: String
+        var lastSeq: UInt64
+        var activeFirstSeq: UInt64?
+        var activeFD: Int32
+        var activeSize: Int
+        var cut: (offset: Int, bytes: Int, line: Int, reason: String)?
+    }
+
+    /// Finds the feed UUID and last seq, and cuts a torn tail of the active segment unless shutdown was clean.
+    private static func recover(_ directory: String, logger: Logger) throws(FeedError) -> Recovery {
+        let idPath = directory + "/" + FileIO.feedIDName
+        var feedID: String?
+        if FileIO.exists(idPath) {
+            let text = String(decoding: try FileIO.readAll(idPath), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard UUID(uuidString: text) != nil else {
+                throw FeedError(
+                    .corrupt, path: idPath,
+                    message: "\(idPath) does not hold a UUID; restore it from a backup or from the \"feed\" field "
+                        + "of any record")
+            }
+            feedID = text
+        }
+        // The last seq of the sealed segments: the active one must continue from it.
+        let sealed = try FileIO.sealedSegments(directory)
+        var sealedLast: UInt64?
+        if let last = sealed.last {
+            let fd = try FileIO.open(last.path, O_RDONLY)
+            defer { Glibc.close(fd) }
+            let size = try FileIO.fileSize(fd, path: last.path)
+            if let line = try FileIO.lastLine(fd, size: size, path: last.path) {
+                let scan = line.withUnsafeBufferPointer { SegmentScan.scan($0, feedID: feedID, expectedFirst: nil) }
+                if scan.damage == nil, let s = scan.lastSeq { sealedLast = s }
+                if feedID == nil { feedID = scan.feedID }
+            }
+            guard sealedLast != nil else {
+                throw FeedError(
+                    .corrupt, path: last.path,
+                    message: "sealed segment \(last.path) does not end with a valid record; "
+                        + "run `redline check --feed \(directory)` and restore it from a backup")
+            }
+        }
+        let cleanPath = directory + "/" + FileIO.cleanName
+        let clean = FileIO.exists(cleanPath)
+        let activePath = directory + "/" + FileIO.activeName
+        let fd = try FileIO.open(activePath, O_RDWR | O_CREAT | O_APPEND)
+        var result = Recovery(feedID: "", lastSeq: sealedLast ?? 0, activeFD: fd, activeSize: 0)
+        do throws(FeedError) {
+            let size = try FileIO.fileSize(fd, path: activePath)
+            var scan: SegmentScan
+            if clean, let line = try FileIO.lastLine(fd, size: size, path: activePath),
+                case let tail = line.withUnsafeBufferPointer({ SegmentScan.scan($0, feedID: feedID, expectedFirst: nil) }),
+                tail.damage == nil
+            {
+                // A clean shutdown: trust the segment and read only its last line.
+                scan = tail
+                scan.validBytes = size
+                if let first = firstSeqOfSegment(fd, path: activePath) { scan.firstSeq = first }
+            } else {
+                let bytes = try FileIO.read(fd, count: size, at: 0, path: activePath)
+                scan = bytes.withUnsafeBufferPointer {
+                    SegmentScan.scan(
+                        $0, feedID: feedID,
+                        expectedFirst: sealedLast.map { $0 + 1 })
+                }
+                if let damage = scan.damage {
+                    let cutBytes = size - damage.offset
+                    _ = try syscall({ ftruncate(fd, off_t(damage.offset)) }) { code in
+                        ioError("truncate the torn tail of", activePath, fix: "check permissions and the disk")(code)
+                    }
+                    _ = try syscall({ fdatasync(fd) }) { code in
+                        ioError("sync", activePath, fix: "check the disk (dmesg)")(code)
+                    }
+                    logger.warning(
+                        "feed tail cut after an unclean shutdown",
+                        metadata: [
+                            "feed.path": "\(activePath)", "feed.offset": "\(damage.offset)",
+                            "feed.cut_bytes": "\(cutBytes)", "feed.line": "\(damage.line)",
+                            "feed.reason": "\(damage.reason)",
+                        ])
+                    result.cut = (damage.offset, cutBytes, damage.line, damage.reason)
+                    scan.validBytes = damage.offset
+                }
+            }
+            if feedID == nil { feedID = scan.feedID }
+            if let last = scan.lastSeq { result.lastSeq = last }
+            result.activeFirstSeq = scan.firstSeq
+            result.activeSize = scan.validBytes
+            if !FileIO.exists(idPath) {
+                let id = feedID ?? UUID().uuidString.lowercased()
+                try FileIO.writeAtomically(idPath, Array((id + "\n").utf8))
+                feedID = id
+            }
+            result.feedID = feedID!
+            if clean {
+                _ = try syscall({ unlink(cleanPath) }, orThrow: ioError("remove", cleanPath, fix: "check permissions"))
+            }
+            try FileIO.syncDirectory(directory)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        return result
+    }
+
+    /// The seq of the first line of a segment, if it has a valid one.
+    private static func firstSeqOfSegment(_ fd: Int32, path: String) -> UInt64? {
+        guard let bytes = try? FileIO.read(fd, count: 256, at: 0, path: path),
+            case .success(let envelope) = bytes.withUnsafeBufferPointer({ LineFormat.parsePrefix($0) })
+        else { return nil }
+        return envelope.seq
+    }
+}

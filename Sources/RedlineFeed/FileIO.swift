@@ -1,0 +1,193 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small file helpers over raw descriptors; every call goes through ``syscall(_:orThrow:)``.
+enum FileIO {
+    /// The name of the active segment.
+    static let activeName = "changes.jsonl"
+    /// The feed UUID file.
+    static let feedIDName = "feed.id"
+    /// Present only after a clean shutdown.
+    static let cleanName = "clean-shutdown"
+    /// The writer's lock file (holds its pid).
+    static let lockName = "writer.lock"
+
+    /// `changes-<firstSeq as 20 digits>.jsonl`.
+    static func sealedName(firstSeq: UInt64) -> String {
+        let digits = String(firstSeq)
+        return "changes-" + String(repeating: "0", count: 20 - digits.count) + digits + ".jsonl"
+    }
+
+    /// The first seq of a sealed segment name, or nil if `name` is not one.
+    static func sealedFirstSeq(_ name: String) -> UInt64? {
+        guard name.hasPrefix("changes-"), name.hasSuffix(".jsonl") else { return nil }
+        let digits = name.dropFirst(8).dropLast(6)
+        guard digits.count == 20, digits.allSatisfy(\.isASCII) else { return nil }
+        return UInt64(digits)
+    }
+
+    /// Sealed segments of `directory`, ordered by first seq.
+    static func sealedSegments(_ directory: String) throws(FeedError) -> [(firstSeq: UInt64, path: String)] {
+        guard let dir = opendir(directory) else {
+            let code = errno
+            if code == ENOENT {
+                throw FeedError(
+                    .notFound, path: directory,
+                    message: "feed directory \(directory) does not exist: pass the daemon's feed directory with --feed",
+                    errno: code)
+            }
+            throw ioError("list", directory, fix: "check its permissions")(code)
+        }
+        defer { closedir(dir) }
+        var result: [(UInt64, String)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if let seq = sealedFirstSeq(name) { result.append((seq, directory + "/" + name)) }
+        }
+        return result.sorted { $0.0 < $1.0 }.map { (firstSeq: $0.0, path: $0.1) }
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, what: String = "open") throws(FeedError)
+        -> Int32
+    {
+        try syscall({ Glibc.open(path, flags | O_CLOEXEC, mode) }) { code in
+            if code == ENOENT {
+                return FeedError(.notFound, path: path, message: "\(path) does not exist", errno: code)
+            }
+            return ioError(what, path, fix: "check that the directory exists and is writable by this user")(code)
+        }
+    }
+
+    /// Writes all of `bytes` at the end of `fd` (opened with `O_APPEND`), retrying short writes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(FeedError) {
+        var done = 0
+        while done < bytes.count {
+            let n = try syscall({ Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }) { code in
+                FeedError(
+                    .io, path: path,
+                    message: "cannot append to \(path): free disk space or fix the file system, then restart",
+                    errno: code)
+            }
+            done += n
+        }
+    }
+
+    /// Reads `count` bytes at `offset` (fewer at end of file).
+    static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String)
+        throws(FeedError) -> Int
+    {
+        var done = 0
+        while done < buffer.count {
+            let n = try syscall({ Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) })
+            { code in ioError("read", path, fix: "check the disk and the file's permissions")(code) }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Up to `count` bytes at `offset` (fewer at end of file).
+    static func read(_ fd: Int32, count: Int, at offset: Int, path: String) throws(FeedError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let result = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(FeedError) -> Int in try pread(fd, into: buffer, at: offset, path: path) }
+        }
+        let n = try result.get()
+        bytes.removeLast(count - n)
+        return bytes
+    }
+
+    /// Writes all of `bytes` (see ``writeAll(_:_:path:)``).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FeedError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(FeedError) in try writeAll(fd, raw, path: path) }
+        }
+        try result.get()
+    }
+
+    /// The whole file.
+    static func readAll(_ path: String) throws(FeedError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        return try read(fd, count: try fileSize(fd, path: path), at: 0, path: path)
+    }
+
+    static func fileSize(_ fd: Int32, path: String) throws(FeedError) -> Int {
+        var st = stat()
+        _ = try syscall({ fstat(fd, &st) }, orThrow: ioError("stat", path, fix: "check the file system"))
+        return Int(st.st_size)
+    }
+
+    static func inode(_ fd: Int32, path: String) throws(FeedError) -> (dev: UInt, ino: UInt) {
+        var st = stat()
+        _ = try syscall({ fstat(fd, &st) }, orThrow: ioError("stat", path, fix: "check the file system"))
+        return (UInt(st.st_dev), UInt(st.st_ino))
+    }
+
+    /// The inode of `path`, or nil if it does not exist.
+    static func inode(path: String) -> (dev: UInt, ino: UInt)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt(st.st_dev), UInt(st.st_ino))
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// `fsync` on a directory so renames, creations and unlinks in it are durable.
+    static func syncDirectory(_ directory: String) throws(FeedError) {
+        let fd = try open(directory, O_RDONLY | O_DIRECTORY)
+        defer { Glibc.close(fd) }
+        _ = try syscall({ fsync(fd) }, orThrow: ioError("sync directory", directory, fix: "check the disk (dmesg)"))
+    }
+
+    /// Replaces `path` atomically: temp file, write, fsync, rename, fsync of the directory.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(FeedError) {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND)
+        do throws(FeedError) {
+            try writeAll(fd, bytes, path: tmp)
+            _ = try syscall({ fsync(fd) }, orThrow: ioError("sync", tmp, fix: "check the disk (dmesg)"))
+        } catch {
+            Glibc.close(fd)
+            unlink(tmp)
+            throw error
+        }
+        Glibc.close(fd)
+        _ = try syscall({ rename(tmp, path) }, orThrow: ioError("rename \(tmp) to", path, fix: "check permissions"))
+        let parent = (path as NSString).deletingLastPathComponent
+        try syncDirectory(parent.isEmpty ? "." : parent)
+    }
+
+    /// Creates `directory` and its parents.
+    static func makeDirectories(_ directory: String) throws(FeedError) {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw FeedError(
+                .io, path: directory,
+                message: "cannot create feed directory \(directory): \(error.localizedDescription); "
+                    + "create it or fix its parent's permissions")
+        }
+    }
+
+    /// The last complete line of a file of `size` bytes (without its `\n`), or nil if there is none.
+    static func lastLine(_ fd: Int32, size: Int, path: String) throws(FeedError) -> [UInt8]? {
+        guard size > 0 else { return nil }
+        var chunk = 64 * 1024
+        while true {
+            let start = max(0, size - chunk)
+            let bytes = try read(fd, count: size - start, at: start, path: path)
+            guard bytes.last == UInt8(ascii: "\n") else { return nil }
+            if let previous = bytes.dropLast().lastIndex(of: UInt8(ascii: "\n")) {
+                return Array(bytes[(previous + 1)..<(bytes.count - 1)])
+            }
+            if start == 0 { return Array(bytes.dropLast()) }
+            chunk *= 4
+        }
+    }
+}
