@@ -44,7 +44,8 @@ public enum SettledChange: Sendable, Equatable, CustomStringConvertible {
 ///   A file moved in and then deleted is `.changed` of both names.
 /// - **Directories.** A deleted directory (`delete` or `deleteSelf`) is `.directoryRemoved`, which absorbs the
 ///   pending changes below it. A created directory reports nothing by itself (its contents come as events).
-/// - **Overflow** drops all pending work and reports `.overflow` once, first.
+/// - **Overflow** drops all pending work and reports `.overflow` once, first, after the quiet period (so a storm
+///   of overflows is one rescan).
 /// - `moveSelf` and `ignored` carry nothing the parent directory's events do not, and are not reported.
 ///
 /// Within one `due` call, changes come out in the order their paths were first seen (ties cannot happen).
@@ -91,7 +92,11 @@ public struct Settler: Sendable {
     /// When `due` should next be called (nil when nothing is pending).
     public var nextDeadline: ContinuousClock.Instant? {
         var result = overflowAt
-        for entry in entries.values { result = min(result ?? entry.deadline, entry.deadline) }
+        // An entry whose path is the source of a rename in flight waits for the half's deadline instead.
+        let inFlight = Set(halves.values.map(\.path))
+        for (path, entry) in entries where !inFlight.contains(path) {
+            result = min(result ?? entry.deadline, entry.deadline)
+        }
         for half in halves.values { result = min(result ?? half.deadline, half.deadline) }
         return result
     }
@@ -102,7 +107,8 @@ public struct Settler: Sendable {
         case .overflow:
             entries.removeAll()
             halves.removeAll()
-            if overflowAt == nil { overflowAt = now }
+            // Waiting out the quiet period folds a storm of overflows into one rescan.
+            if overflowAt == nil { overflowAt = now + settle }
         case .create where event.isDirectory:
             // The backend reports what is inside; the directory itself is no article.
             break
