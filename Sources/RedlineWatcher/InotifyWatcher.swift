@@ -67,6 +67,7 @@ public final class InotifyWatcher: Sendable {
     /// - Throws: `.watchLimitReached` (naming `fs.inotify.max_user_watches` and its value) when the watch limit is
     ///   hit; what was watched stays watched, `error.watchedDirectories` says how much, and `limitReached` becomes
     ///   true. `.notFound`, `.notADirectory`, `.permissionDenied` for the root itself. `.stopped` after `stop()`.
+    @discardableResult
     public func addRoot(_ root: String) throws(WatchError) -> Int {
         let reply = Reply<Result<Int, WatchError>>()
         core.enqueue(.addRoot(Core.normalize(root), reply))

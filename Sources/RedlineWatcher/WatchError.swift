@@ -50,6 +50,11 @@ public struct WatchError: Error, Sendable, Equatable, CustomStringConvertible {
         return "\(message) (\(String(cString: text)))"
     }
 
+    /// The error for `ENOSPC` on `path`: names `fs.inotify.max_user_watches` and its current value.
+    public static func watchLimit(path: String, watched: Int) -> WatchError {
+        watchFailed(path: path, errno: ENOSPC, watched: watched)
+    }
+
     /// The error for a failed `inotify_add_watch` (or walk) on `path`, with a message that says what to do.
     static func watchFailed(path: String, errno: Int32, watched: Int = 0) -> WatchError {
         switch errno {

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import RedlineWatcher
+import Synchronization
+import Testing
+
+/// A temporary directory removed when the test ends.
+final class TempTree: Sendable {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("redline-watch-\(UUID().uuidString)")
+            .path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func url(_ relative: String) -> String { path + "/" + relative }
+
+    func write(_ relative: String, _ text: String = "x\n") throws {
+        try text.write(toFile: url(relative), atomically: false, encoding: .utf8)
+    }
+
+    func mkdir(_ relative: String) throws {
+        try FileManager.default.createDirectory(atPath: url(relative), withIntermediateDirectories: true)
+    }
+
+    func move(_ from: String, _ to: String) throws {
+        try FileManager.default.moveItem(atPath: url(from), toPath: url(to))
+    }
+}
+
+/// Collects a watcher's events in the background so tests can wait for the one they expect.
+final class EventLog: Sendable {
+    let watcher: InotifyWatcher
+    private let seen = Mutex<[WatchEvent]>([])
+    private let finished = Atomic<Bool>(false)
+
+    init() throws {
+        watcher = try InotifyWatcher(logger: Logger(label: "test.watcher"))
+        let stream = watcher.events
+        // Holds the log until the stream ends (stop() ends it).
+        Task.detached { [self] in
+            for await event in stream { self.seen.withLock { $0.append(event) } }
+            self.finished.store(true, ordering: .releasing)
+        }
+    }
+
+    var events: [WatchEvent] { seen.withLock { $0 } }
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    /// Waits until an event matches, or gives up after a generous limit (a safety net, not a timing assertion).
+    @discardableResult
+    func waitFor(_ description: String, _ predicate: (WatchEvent) -> Bool) async -> WatchEvent? {
+        for _ in 0..<1000 {
+            if let match = events.first(where: predicate) { return match }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("no event matched: \(description); saw \(events)")
+        return nil
+    }
+
+    func waitUntilFinished() async -> Bool {
+        for _ in 0..<1000 {
+            if isFinished { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+}
+
+/// libinotifytools is a process-wide singleton, so these run one at a time.
+@Suite(.serialized) struct InotifyWatcherTests {
+    @Test func aWrittenFileGivesCloseWriteWithItsAbsolutePath() async throws {
+        let tree = TempTree()
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        #expect(try log.watcher.addRoot(tree.path) == 1)
+        try tree.write("article.txt")
+        await log.waitFor("closeWrite article.txt") {
+            $0.kind == .closeWrite && $0.path == tree.url("article.txt") && !$0.isDirectory
+        }
+    }
+
+    @Test func addRootCountsEveryDirectory() async throws {
+        let tree = TempTree()
+        try tree.mkdir("a/b/c")
+        try tree.mkdir("d")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        #expect(try log.watcher.addRoot(tree.path) == 5)
+        try tree.write("a/b/c/deep.txt")
+        await log.waitFor("closeWrite deep.txt") { $0.kind == .closeWrite && $0.path == tree.url("a/b/c/deep.txt") }
+    }
+
+    @Test func nestedDirectoriesMadeAtOnceStillReportTheirFiles() async throws {
+        let tree = TempTree()
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        // mkdir -p a/b/c && echo x > a/b/c/new.txt, faster than any watcher can add watches.
+        try tree.mkdir("a/b/c")
+        try tree.write("a/b/c/new.txt")
+        await log.waitFor("an event for new.txt") {
+            ($0.kind == .closeWrite || $0.kind == .create) && $0.path == tree.url("a/b/c/new.txt")
+        }
+        // And the new directories are watched from then on.
+        try tree.write("a/b/c/later.txt")
+        await log.waitFor("closeWrite later.txt") {
+            $0.kind == .closeWrite && $0.path == tree.url("a/b/c/later.txt")
+        }
+    }
+
+    @Test func aRenamedDirectoryReportsTheNewPathAfterwards() async throws {
+        let tree = TempTree()
+        try tree.mkdir("2024/jan")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try tree.move("2024", "archive")
+        await log.waitFor("movedTo archive") { $0.kind == .movedTo && $0.path == tree.url("archive") }
+        try tree.write("archive/jan/a.txt")
+        let event = await log.waitFor("closeWrite of a.txt") {
+            $0.kind == .closeWrite && $0.path.hasSuffix("/jan/a.txt")
+        }
+        #expect(event?.path == tree.url("archive/jan/a.txt"))
+    }
+
+    @Test func aFileRenameGivesBothHalvesWithOneCookie() async throws {
+        let tree = TempTree()
+        try tree.write("a.txt")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try tree.move("a.txt", "b.txt")
+        let to = await log.waitFor("movedTo b.txt") { $0.kind == .movedTo && $0.path == tree.url("b.txt") }
+        let from = log.events.first { $0.kind == .movedFrom }
+        #expect(from?.path == tree.url("a.txt"))
+        #expect(from?.cookie == to?.cookie)
+        #expect(to?.cookie != 0)
+    }
+
+    @Test func aDirectoryMovedInFromOutsideReportsItsContents() async throws {
+        let tree = TempTree()
+        let outside = TempTree()
+        try outside.mkdir("batch/inner")
+        try outside.write("batch/one.txt")
+        try outside.write("batch/inner/two.txt")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try FileManager.default.moveItem(atPath: outside.url("batch"), toPath: tree.url("batch"))
+        await log.waitFor("one.txt") { $0.kind == .closeWrite && $0.path == tree.url("batch/one.txt") }
+        await log.waitFor("two.txt") { $0.kind == .closeWrite && $0.path == tree.url("batch/inner/two.txt") }
+    }
+
+    @Test func removingARootStopsItsEvents() async throws {
+        let tree = TempTree()
+        let other = TempTree()
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try log.watcher.addRoot(other.path)
+        log.watcher.removeRoot(tree.path)
+        try tree.write("ignored.txt")
+        // A write in the other root afterwards marks the point by which the first would have shown up.
+        try other.write("marker.txt")
+        await log.waitFor("marker") { $0.kind == .closeWrite && $0.path == other.url("marker.txt") }
+        #expect(!log.events.contains { $0.path.hasPrefix(tree.path + "/") && $0.kind != .ignored })
+    }
+
+    @Test func stopFinishesTheStream() async throws {
+        let log = try EventLog()
+        log.watcher.stop()
+        #expect(await log.waitUntilFinished())
+        #expect(throws: WatchError.self) { try log.watcher.addRoot("/tmp") }
+    }
+
+    @Test func aMissingRootIsAClearError() async throws {
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        let missing = "/nonexistent/redline-\(UUID().uuidString)"
+        let error = #expect(throws: WatchError.self) { try log.watcher.addRoot(missing) }
+        #expect(error?.code == .notFound)
+        #expect(error?.message.contains(missing) == true)
+    }
+
+    @Test func theWatchLimitErrorNamesTheSysctlAndItsValue() {
+        let error = WatchError.watchLimit(path: "/srv/news", watched: 3)
+        #expect(error.code == .watchLimitReached)
+        #expect(error.message.contains("fs.inotify.max_user_watches"))
+        #expect(error.message.contains("/srv/news"))
+        #expect(error.watchedDirectories == 3)
+    }
+}
