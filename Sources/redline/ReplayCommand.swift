@@ -1,9 +1,79 @@
 import ArgumentParser
+import Foundation
+import RedlineFeed
 
-// Placeholder replaced by the owning engineer; never shipped as done.
 extension Redline {
+    /// `redline replay`: rebuild, verify or re-emit the feed's history up to a point.
     struct Replay: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "replay", abstract: "(in progress)")
-        func run() async throws { throw ValidationError("not built yet") }
+        static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Rebuild the article tree from the feed alone, verify every version, or re-emit records.",
+            discussion: """
+                --to and --verify fold every record from the first one (created, patches, moves, deletes) and \
+                check each version against its sha256; --since applies to --print only. Exit status: 0 ok, \
+                1 a version does not rebuild or the feed is damaged, 4 history was deleted by retention.
+                """
+        )
+
+        @OptionGroup var feed: FeedDirectoryOption
+
+        @Option(help: ArgumentHelp("With --print, start at this seq.", valueName: "seq"))
+        var since: UInt64?
+
+        @Option(help: ArgumentHelp("Stop after this seq.", valueName: "seq"))
+        var until: UInt64?
+
+        @Option(help: ArgumentHelp("Stop at the first record appended after this RFC 3339 time.", valueName: "time"))
+        var untilTime: String?
+
+        @Option(help: ArgumentHelp("Only articles whose path matches this glob; * matches /.", valueName: "glob"))
+        var path: String?
+
+        @Option(help: ArgumentHelp("Write the rebuilt tree into this new or empty directory.", valueName: "dir"))
+        var to: String?
+
+        @Flag(help: "Print the selected records' lines unchanged, for another tool.")
+        var print = false
+
+        @Flag(help: "Only check that every version rebuilds to its recorded sha256.")
+        var verify = false
+
+        func validate() throws {
+            guard [to != nil, print, verify].filter({ $0 }).count == 1 else {
+                throw ValidationError("choose exactly one of --to DIR, --print, --verify")
+            }
+            if since != nil && !print {
+                throw ValidationError("--since applies to --print only; --to and --verify rebuild from the first record")
+            }
+            if until != nil && untilTime != nil { throw ValidationError("use only one of --until, --until-time") }
+            if let untilTime, FeedReplay.parseTime(untilTime) == nil {
+                throw ValidationError("--until-time \(untilTime) is not an RFC 3339 time like 2026-11-29T02:03:04Z")
+            }
+        }
+
+        func run() async throws {
+            var replay = FeedReplay(directory: feed.directory)
+            replay.since = since ?? 1
+            replay.until = until
+            replay.untilTime = untilTime.flatMap(FeedReplay.parseTime)
+            replay.pathGlob = path
+            do {
+                if print {
+                    _ = try replay.print(to: LineOutput())
+                } else if let to {
+                    let report = try replay.rebuild(to: to)
+                    Swift.print(
+                        "rebuilt \(report.articles) articles into \(to) from \(report.records) records "
+                            + "(up to seq \(report.lastSeq)); \(report.versions) versions verified")
+                } else {
+                    let report = try replay.verify().report
+                    Swift.print(
+                        "ok: \(report.versions) versions verified from \(report.records) records "
+                            + "(up to seq \(report.lastSeq)), \(report.articles) live articles")
+                }
+            } catch {
+                throw feedFailure(error, command: "replay")
+            }
+        }
     }
 }

@@ -1,9 +1,113 @@
 import ArgumentParser
+import Foundation
+import RedlineDiff
+import RedlineFeed
 
-// Placeholder replaced by the owning engineer; never shipped as done.
+/// `--feed DIR`, shared by the feed readers.
+struct FeedDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("feed"), help: ArgumentHelp("The feed directory (the daemon's DATA/feed).", valueName: "dir"))
+    var directory = "./var/feed"
+}
+
+/// Prints one line naming the path and the fix, and picks the exit status for a feed error.
+///
+/// 1: damaged feed, I/O or bad input; 3: the feed was recreated (a new feed UUID: resync);
+/// 4: the requested records were deleted by retention.
+func feedFailure(_ error: FeedError, command: String) -> ExitCode {
+    FileHandle.standardError.write(Data("redline \(command): \(error)\n".utf8))
+    switch error.code {
+    case .feedChanged: return ExitCode(3)
+    case .retention: return ExitCode(4)
+    default: return ExitCode(1)
+    }
+}
+
+extension RecordType: ExpressibleByArgument {}
+extension TailFormat: ExpressibleByArgument {}
+
+/// Parses a raw value (the diff layer's enums are parsed here rather than conformed, so another command
+/// file may conform them without a clash).
+func parseRaw<T: RawRepresentable & CaseIterable>(_ text: String) throws -> T where T.RawValue == String {
+    guard let value = T(rawValue: text) else {
+        throw ValidationError(
+            "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return value
+}
+
 extension Redline {
+    /// `redline tail`: print feed records, optionally following the feed live.
     struct Tail: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "tail", abstract: "(in progress)")
-        func run() async throws { throw ValidationError("not built yet") }
+        static let configuration = CommandConfiguration(
+            commandName: "tail",
+            abstract: "Print feed records, optionally following new ones as they are written.",
+            discussion: """
+                Starts after the last record (--from-now) unless told otherwise. With --cursor-file, the next \
+                seq is saved (atomically) after every record printed, and a later run resumes from it, \
+                overriding --since/--from-beginning/--from-now. Exit status: 0 done, 1 damaged feed or error, \
+                3 the feed was recreated (new feed UUID: resync), 4 --since is older than retention kept.
+                """
+        )
+
+        @OptionGroup var feed: FeedDirectoryOption
+
+        @Option(help: ArgumentHelp("Start at this seq (an error if retention deleted it).", valueName: "seq"))
+        var since: UInt64?
+
+        @Flag(help: "Start at the oldest record kept.")
+        var fromBeginning = false
+
+        @Flag(help: "Start after the last record written so far (the default).")
+        var fromNow = false
+
+        @Flag(name: [.short, .long], help: "Keep running and print records as they are appended (uses inotify).")
+        var follow = false
+
+        @Option(name: .customLong("type"), help: ArgumentHelp("Only records of this type (repeatable).", valueName: "type"))
+        var types: [RecordType] = []
+
+        @Option(name: .customLong("class"), help: ArgumentHelp("Only records with a change of this class (repeatable).", valueName: "class"), transform: parseRaw)
+        var classes: [ChangeClass] = []
+
+        @Option(help: ArgumentHelp("Only articles whose path (or former path) matches this glob; * matches /.", valueName: "glob"))
+        var path: String?
+
+        @Option(help: ArgumentHelp("Only edits at least this significant: cosmetic, minor, substantive (records without a significance pass).", valueName: "level"), transform: parseRaw)
+        var minSignificance: Significance?
+
+        @Option(help: "json: the stored lines, unchanged; text: one readable line per record.")
+        var format: TailFormat = .json
+
+        @Flag(name: .short, help: "With --format text, also print each labelled change.")
+        var verbose = false
+
+        @Option(help: ArgumentHelp("Resume from, and save the position to, this file.", valueName: "file"))
+        var cursorFile: String?
+
+        func validate() throws {
+            let starts = [since != nil, fromBeginning, fromNow].filter { $0 }.count
+            guard starts <= 1 else { throw ValidationError("use only one of --since, --from-beginning, --from-now") }
+            if let since, since == 0 { throw ValidationError("--since counts from 1") }
+        }
+
+        func run() async throws {
+            var tail = FeedTail(directory: feed.directory)
+            if let since {
+                tail.start = .since(since)
+            } else if fromBeginning {
+                tail.start = .beginning
+            }
+            tail.follow = follow
+            tail.filter = RecordFilter(
+                types: Set(types), classes: Set(classes), pathGlob: path, minSignificance: minSignificance)
+            tail.format = format
+            tail.verbose = verbose
+            tail.cursorFile = cursorFile
+            do {
+                try tail.run(output: LineOutput())
+            } catch {
+                throw feedFailure(error, command: "tail")
+            }
+        }
     }
 }

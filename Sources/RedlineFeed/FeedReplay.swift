@@ -1,0 +1,151 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `redline replay`: re-reads the feed up to a point and prints, verifies or rebuilds the article tree.
+public struct FeedReplay {
+    /// The feed directory.
+    public var directory: String
+    /// First seq to print (`--print` only; rebuilding always starts at the first record).
+    public var since: UInt64 = 1
+    /// Last seq to include.
+    public var until: UInt64?
+    /// Include records appended at or before this time (RFC 3339); stops at the first later one.
+    public var untilTime: Date?
+    /// Only print (or rebuild) articles whose path matches this `fnmatch(3)` pattern.
+    public var pathGlob: String?
+
+    /// A replay of the feed in `directory` over all its records.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// What a verify or rebuild went through.
+    public struct Report: Sendable, Equatable {
+        /// Records read.
+        public var records = 0
+        /// Versions rebuilt and checked against their sha256.
+        public var versions = 0
+        /// Live articles at the end (matching the path filter).
+        public var articles = 0
+        /// Last seq included.
+        public var lastSeq: UInt64 = 0
+    }
+
+    /// Re-emits the selected records' stored lines unchanged.
+    /// - Returns: the number of records printed.
+    public func print(to output: LineOutput) throws(FeedError) -> Int {
+        let cursor = try FeedReader(directory: directory).cursor(since: since, strict: true)
+        let limit = try timeLimit()
+        var count = 0
+        let decoder = JSONDecoder()
+        while let raw = try cursor.next() {
+            if let until, raw.seq > until { break }
+            if limit != nil || pathGlob != nil {
+                let record = try decode(raw, decoder)
+                if let limit, record.time > limit { break }
+                if let glob = pathGlob, !RecordFilter(pathGlob: glob).matches(record) { continue }
+            }
+            try output.write(raw.bytes)
+            try output.write(CollectionOfOne(UInt8(ascii: "\n")))
+            count += 1
+        }
+        try output.flush()
+        return count
+    }
+
+    /// Folds every selected record into an ``ArticleHistory``, verifying each version's sha256.
+    public func verify() throws(FeedError) -> (history: ArticleHistory, report: Report) {
+        let cursor = try FeedReader(directory: directory).cursor(since: 1, strict: true)
+        let limit = try timeLimit()
+        var history = ArticleHistory()
+        var report = Report()
+        let decoder = JSONDecoder()
+        while let raw = try cursor.next() {
+            if let until, raw.seq > until { break }
+            let record = try decode(raw, decoder)
+            if let limit, record.time > limit { break }
+            try history.apply(record)
+            report.records += 1
+            report.lastSeq = raw.seq
+        }
+        report.versions = history.versionsVerified
+        report.articles = selected(history).count
+        return (history, report)
+    }
+
+    /// Rebuilds the article tree as of the selected point into `target` (new or empty), byte for byte.
+    ///
+    /// With one watch root in the feed, articles go to `target/<path>`; with several, to
+    /// `target/<root without its leading "/">/<path>`.
+    public func rebuild(to target: String) throws(FeedError) -> Report {
+        if FileIO.exists(target) {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
+            guard entries.isEmpty else {
+                throw FeedError(
+                    .invalidArgument, path: target,
+                    message: "\(target) is not empty; replay --to writes a whole tree, so give it a new or empty "
+                        + "directory")
+            }
+        }
+        let (history, report) = try verify()
+        let articles = selected(history)
+        let roots = Set(articles.map(\.key.root))
+        try FileIO.makeDirectories(target)
+        for (key, version) in articles.sorted(by: { $0.key < $1.key }) {
+            let components = key.path.split(separator: "/")
+            guard !key.path.hasPrefix("/"), !components.contains(".."), !components.isEmpty else {
+                throw FeedError(
+                    .corrupt, path: key.path,
+                    message: "article path \(key.path) (seq \(version.seq)) escapes its root; refusing to write it")
+            }
+            var base = target
+            if roots.count > 1 { base += "/" + key.root.drop(while: { $0 == "/" }) }
+            let path = base + "/" + key.path
+            try FileIO.makeDirectories((path as NSString).deletingLastPathComponent)
+            let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, what: "create")
+            do throws(FeedError) {
+                try FileIO.writeAll(fd, Array(version.text.utf8), path: path)
+            } catch {
+                close(fd)
+                throw error
+            }
+            close(fd)
+        }
+        return report
+    }
+
+    private func selected(_ history: ArticleHistory) -> [(key: ArticleKey, value: ArticleVersion)] {
+        history.articles.filter { entry in pathGlob.map { RecordFilter.glob($0, entry.key.path) } ?? true }
+            .map { (key: $0.key, value: $0.value) }
+    }
+
+    /// `untilTime` in the feed's own time format, so record times compare as strings.
+    private func timeLimit() throws(FeedError) -> String? {
+        guard let untilTime else { return nil }
+        return rfc3339(millisecondsSince1970: Int64((untilTime.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    private func decode(_ raw: RawRecord, _ decoder: JSONDecoder) throws(FeedError) -> FeedRecord {
+        do {
+            return try decoder.decode(FeedRecord.self, from: Data(raw.bytes))
+        } catch {
+            throw FeedError(
+                .corrupt, path: raw.segment,
+                message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
+        }
+    }
+
+    /// Parses an RFC 3339 time (`2026-11-29T02:03:04Z`, with optional fraction and offset) or a date (`2026-11-29`).
+    public static func parseTime(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = full.date(from: text) { return d }
+        full.formatOptions = [.withInternetDateTime]
+        if let d = full.date(from: text) { return d }
+        full.formatOptions = [.withFullDate]
+        return full.date(from: text)
+    }
+}
