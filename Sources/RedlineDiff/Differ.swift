@@ -1,35 +1,26 @@
 /// Compares two article texts: aligns paragraphs and words, classifies each edit, builds a patch.
+///
+/// See `docs/diff.md` for the algorithm, the comparison key and every classification rule.
 public enum Differ {
     /// Deterministic diff + classification of two article texts.
+    ///
+    /// Byte-identical texts short-circuit (one hash and compare, no tokenizing): the result has
+    /// `significance == nil`, no changes and an identity patch.
     public static func diff(old: String, new: String) -> TextDiff {
         var old = old
         var new = new
         return old.withUTF8 { o in
             new.withUTF8 { n in
-                let hash = FNV1a.hash(o)
-                if o.count == n.count, memcmpEqual(o, n) {
+                if o.count == n.count, memEqual(o, 0, n, 0, o.count) {
                     return TextDiff(
                         significance: nil, summary: DiffSummary(), changes: [],
                         patch: Patch(
-                            oldLength: o.count, oldHash: hash, newLength: n.count,
+                            oldLength: o.count, oldHash: FNV1a.hash(o), newLength: n.count,
                             operations: o.isEmpty ? [] : [.copy(start: 0, count: o.count)]))
                 }
-                var summary = DiffSummary()
-                summary.wording = 1
-                let change = Change(
-                    class: .wording, oldParagraph: 0, newParagraph: 0,
-                    oldText: String(decoding: o, as: UTF8.self), newText: String(decoding: n, as: UTF8.self),
-                    oldStart: 0, oldEnd: o.count, newStart: 0, newEnd: n.count)
-                return TextDiff(
-                    significance: .substantive, summary: summary, changes: [change],
-                    patch: Patch(
-                        oldLength: o.count, oldHash: hash, newLength: n.count,
-                        operations: [.insert(String(decoding: n, as: UTF8.self))]))
+                var engine = Engine(o: o, n: n)
+                return engine.run()
             }
         }
-    }
-
-    static func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.elementsEqual(b)
     }
 }

@@ -1,0 +1,301 @@
+// Turning matched units and hunks into the public result: changes in reading order, the summary,
+// the significance and the patch.
+
+/// Accumulates patch operations over byte ranges, merging neighbours and turning literal
+/// insertions into copies when the old text continues with the same bytes.
+struct PatchBuilder {
+    let o: UnsafeBufferPointer<UInt8>
+    let n: UnsafeBufferPointer<UInt8>
+    enum Op {
+        case copy(Int, Int)  // old start, count
+        case insert(Int, Int)  // new start, count
+    }
+    var ops: [Op] = []
+
+    mutating func copy(_ start: Int, _ count: Int) {
+        guard count > 0 else { return }
+        if case .copy(let s, let c)? = ops.last, s + c == start {
+            ops[ops.count - 1] = .copy(s, c + count)
+        } else {
+            ops.append(.copy(start, count))
+        }
+    }
+
+    mutating func insert(_ start: Int, _ count: Int) {
+        guard count > 0 else { return }
+        if case .copy(let s, let c)? = ops.last, s + c + count <= o.count, memEqual(o, s + c, n, start, count) {
+            ops[ops.count - 1] = .copy(s, c + count)
+        } else if case .insert(let s, let c)? = ops.last, s + c == start {
+            ops[ops.count - 1] = .insert(s, c + count)
+        } else {
+            ops.append(.insert(start, count))
+        }
+    }
+
+    func operations() -> [Patch.Operation] {
+        ops.map {
+            switch $0 {
+            case .copy(let s, let c): .copy(start: s, count: c)
+            case .insert(let s, let c): .insert(String(decoding: UnsafeBufferPointer(rebasing: n[s..<(s + c)]), as: UTF8.self))
+            }
+        }
+    }
+}
+
+extension Engine {
+    func tokenRange(_ side: Side, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
+        side.paragraphs[paragraphs.lowerBound].lowerBound..<side.paragraphs[paragraphs.upperBound].upperBound
+    }
+
+    func countWords(_ side: Side, _ r: Range<Int>) -> Int {
+        var c = 0
+        for t in r where side.tokens[t].kind == .word || side.tokens[t].kind == .number { c += 1 }
+        return c
+    }
+
+    mutating func run() -> TextDiff {
+        matchParagraphs()
+        markMoves()
+
+        // Token diff of every unit over its non-whitespace tokens (so a re-wrap never drags a word
+        // out of place); the gaps between matched tokens are the hunks, whitespace included.
+        var pairsOfUnit: [[(a: Int, b: Int)]?] = Array(repeating: nil, count: units.count)
+        var hunks: [Hunk] = []
+        for (u, unit) in units.enumerated() {
+            let ar = tokenRange(old, unit.old)
+            let br = tokenRange(new, unit.new)
+            if sameBytes(ar, br) { continue }
+            let pairs = alignTokens(ar, br)
+            pairsOfUnit[u] = pairs
+            forEachGap(pairs, ar, br) { ga, gb in
+                if sameBytes(ga, gb) { return }
+                var a = ga
+                var b = gb
+                while !a.isEmpty, !b.isEmpty, old.ids[a.lowerBound] == new.ids[b.lowerBound] {
+                    a = (a.lowerBound + 1)..<a.upperBound
+                    b = (b.lowerBound + 1)..<b.upperBound
+                }
+                while !a.isEmpty, !b.isEmpty, old.ids[a.upperBound - 1] == new.ids[b.upperBound - 1] {
+                    a = a.lowerBound..<(a.upperBound - 1)
+                    b = b.lowerBound..<(b.upperBound - 1)
+                }
+                hunks.append(Hunk(unit: u, a: a, b: b))
+            }
+        }
+        for index in hunks.indices { classify(&hunks[index]) }
+
+        // The same substitution repeated across the article confirms a borderline spelling fix.
+        var pairCounts: [String: Int] = [:]
+        for h in hunks where h.spelling != .no { pairCounts[(h.oldKey ?? "") + "\u{1}" + (h.newKey ?? ""), default: 0] += 1 }
+        for index in hunks.indices where hunks[index].spelling == .loose {
+            let key = (hunks[index].oldKey ?? "") + "\u{1}" + (hunks[index].newKey ?? "")
+            if pairCounts[key, default: 0] < 2 {
+                hunks[index].changeClass = .wording
+                hunks[index].oldKey = nil
+                hunks[index].newKey = nil
+            }
+        }
+
+        let merged = hunks
+
+        var summary = DiffSummary()
+        var ordered: [(key: Int, change: Change)] = []
+        func add(_ key: Int, _ change: Change) {
+            ordered.append((key, change))
+            summary[change.class] += 1
+        }
+        func spanChange(
+            _ cls: ChangeClass, rule: String? = nil, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
+            oldKey: String? = nil, newKey: String? = nil
+        ) -> Change {
+            let ab = a.map { old.byteRange($0) }
+            let bb = b.map { new.byteRange($0) }
+            return Change(
+                class: cls, rule: rule, oldParagraph: oldPara, newParagraph: newPara,
+                oldText: ab.map { old.text($0) }, newText: bb.map { new.text($0) },
+                oldStart: ab?.lowerBound, oldEnd: ab?.upperBound, newStart: bb?.lowerBound, newEnd: bb?.upperBound,
+                oldKey: oldKey, newKey: newKey)
+        }
+
+        // Moves first at the unit's place, then its inner edits.
+        for (u, unit) in units.enumerated() where unit.moved {
+            add(
+                2 * unit.new.lowerBound,
+                spanChange(
+                    .paragraphMoved, oldPara: unit.old.lowerBound, newPara: unit.new.lowerBound,
+                    a: tokenRange(old, unit.old), b: tokenRange(new, unit.new)))
+            _ = u
+        }
+        for h in merged {
+            let unit = units[h.unit]
+            let oldPara = old.paragraph(containing: h.a.lowerBound, in: unit.old)
+            let newPara = new.paragraph(containing: h.b.lowerBound, in: unit.new)
+            add(
+                2 * newPara,
+                spanChange(
+                    h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: h.a, b: h.b,
+                    oldKey: h.oldKey, newKey: h.newKey))
+            if h.changeClass != .whitespace && h.changeClass != .punctuation {
+                summary.wordsRemoved += countWords(old, h.a)
+                summary.wordsAdded += countWords(new, h.b)
+            }
+        }
+        for j in new.paragraphs.indices where newUnit[j] == -1 {
+            add(2 * j, spanChange(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
+            summary.wordsAdded += countWords(new, new.paragraphs[j])
+        }
+        for i in old.paragraphs.indices where oldUnit[i] == -1 {
+            // A removed paragraph is shown after the new place of the paragraph before it.
+            var anchor = -1
+            var k = i - 1
+            while k >= 0 {
+                if oldUnit[k] >= 0 {
+                    anchor = 2 * units[oldUnit[k]].new.upperBound + 1
+                    break
+                }
+                k -= 1
+            }
+            add(anchor, spanChange(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
+            summary.wordsRemoved += countWords(old, old.paragraphs[i])
+        }
+        // Whitespace between paragraphs that stayed neighbours, and around the text.
+        let oldCount = old.paragraphs.count
+        let newCount = new.paragraphs.count
+        for (u, unit) in units.enumerated() {
+            let i = unit.old.upperBound + 1
+            let j = unit.new.upperBound + 1
+            guard i < oldCount, j < newCount, oldUnit[i] >= 0, oldUnit[i] == newUnit[j], oldUnit[i] != u else { continue }
+            let a = old.paragraphs[i - 1].upperBound..<old.paragraphs[i].lowerBound
+            let b = new.paragraphs[j - 1].upperBound..<new.paragraphs[j].lowerBound
+            if !sameBytes(a, b) {
+                add(2 * (j - 1) + 1, spanChange(.whitespace, oldPara: i - 1, newPara: j - 1, a: a, b: b))
+            }
+        }
+        let leadA = 0..<(old.paragraphs.first?.lowerBound ?? old.tokens.count)
+        let leadB = 0..<(new.paragraphs.first?.lowerBound ?? new.tokens.count)
+        if !sameBytes(leadA, leadB) {
+            add(
+                -2, spanChange(.whitespace, oldPara: oldCount > 0 ? 0 : nil, newPara: newCount > 0 ? 0 : nil, a: leadA, b: leadB))
+        }
+        if oldCount > 0 || newCount > 0 {
+            let tailA = (old.paragraphs.last?.upperBound ?? old.tokens.count)..<old.tokens.count
+            let tailB = (new.paragraphs.last?.upperBound ?? new.tokens.count)..<new.tokens.count
+            if oldCount > 0, newCount > 0, !sameBytes(tailA, tailB) {
+                add(Int.max, spanChange(.whitespace, oldPara: oldCount - 1, newPara: newCount - 1, a: tailA, b: tailB))
+            }
+        }
+        // Stable order: by place in the new text, then in the order found.
+        let changes = ordered.enumerated().sorted {
+            $0.element.key != $1.element.key ? $0.element.key < $1.element.key : $0.offset < $1.offset
+        }.map(\.element.change)
+
+        let significance = changes.map(\.class.significance).max()
+        return TextDiff(
+            significance: significance ?? .cosmetic, summary: summary, changes: changes,
+            patch: buildPatch(pairsOfUnit))
+    }
+
+    func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        let ab = old.byteRange(a)
+        let bb = new.byteRange(b)
+        return ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
+    }
+
+    /// Walks the new text in order: unit spans replay their token diff (equal runs copy old
+    /// bytes, insertions insert), added paragraphs and separators are inserted (and turned into
+    /// copies where the old text has the same bytes at that point).
+    func buildPatch(_ pairsOfUnit: [[(a: Int, b: Int)]?]) -> Patch {
+        var builder = PatchBuilder(o: old.p, n: new.p)
+        let newCount = new.paragraphs.count
+        guard newCount > 0 else {
+            builder.insert(0, new.p.count)
+            return finish(builder)
+        }
+        let firstStart = new.byteStart(ofToken: new.paragraphs[0].lowerBound)
+        builder.insert(0, firstStart)
+        var j = 0
+        while j < newCount {
+            var last = j
+            let u = newUnit[j]
+            if u >= 0 {
+                let unit = units[u]
+                last = unit.new.upperBound
+                let ar = tokenRange(old, unit.old)
+                let br = tokenRange(new, unit.new)
+                if let pairs = pairsOfUnit[u] {
+                    forEachGap(pairs, ar, br) { ga, gb in
+                        if sameBytes(ga, gb) {
+                            let bytes = old.byteRange(ga)
+                            builder.copy(bytes.lowerBound, bytes.count)
+                        } else {
+                            let bytes = new.byteRange(gb)
+                            builder.insert(bytes.lowerBound, bytes.count)
+                        }
+                    } matched: { a in
+                        builder.copy(old.tokens[a].start, old.tokens[a].end - old.tokens[a].start)
+                    }
+                } else {
+                    let ab = old.byteRange(ar)
+                    builder.copy(ab.lowerBound, ab.count)
+                }
+            } else {
+                let bb = new.byteRange(new.paragraphs[j])
+                builder.insert(bb.lowerBound, bb.count)
+            }
+            let end = new.tokens[new.paragraphs[last].upperBound - 1].end
+            let next = last + 1 < newCount ? new.tokens[new.paragraphs[last + 1].lowerBound].start : new.p.count
+            builder.insert(end, next - end)
+            j = last + 1
+        }
+        return finish(builder)
+    }
+
+    func finish(_ builder: PatchBuilder) -> Patch {
+        Patch(
+            oldLength: old.p.count, oldHash: FNV1a.hash(old.p), newLength: new.p.count,
+            operations: builder.operations())
+    }
+}
+
+extension Engine {
+    /// Matched (old, new) token index pairs of the non-whitespace tokens of two ranges.
+    func alignTokens(_ ar: Range<Int>, _ br: Range<Int>) -> [(a: Int, b: Int)] {
+        let aIdx = ar.filter { old.tokens[$0].kind != .whitespace }
+        let bIdx = br.filter { new.tokens[$0].kind != .whitespace }
+        let aIDs = aIdx.map { old.ids[$0] }
+        let bIDs = bIdx.map { new.ids[$0] }
+        let runs = aIDs.withUnsafeBufferPointer { x in bIDs.withUnsafeBufferPointer { y in Myers.diff(x, y) } }
+        var pairs: [(a: Int, b: Int)] = []
+        pairs.reserveCapacity(min(aIdx.count, bIdx.count))
+        var x = 0
+        var y = 0
+        for run in runs {
+            switch run.kind {
+            case .equal:
+                for k in 0..<run.count { pairs.append((aIdx[x + k], bIdx[y + k])) }
+                x += run.count
+                y += run.count
+            case .delete: x += run.count
+            case .insert: y += run.count
+            }
+        }
+        return pairs
+    }
+
+    /// Calls `gap` for the token ranges between consecutive matched pairs (and before the first
+    /// and after the last), and `matched` for each matched old token, in text order.
+    func forEachGap(
+        _ pairs: [(a: Int, b: Int)], _ ar: Range<Int>, _ br: Range<Int>, _ gap: (Range<Int>, Range<Int>) -> Void,
+        matched: (Int) -> Void = { _ in }
+    ) {
+        var pa = ar.lowerBound
+        var pb = br.lowerBound
+        for pair in pairs {
+            gap(pa..<pair.a, pb..<pair.b)
+            matched(pair.a)
+            pa = pair.a + 1
+            pb = pair.b + 1
+        }
+        gap(pa..<ar.upperBound, pb..<br.upperBound)
+    }
+}

@@ -1,0 +1,157 @@
+// Token-level diff: Myers' O(ND) algorithm in linear space (the middle-snake bisection), after
+// stripping the common prefix and suffix. Exact (minimal edit script), deterministic, and without
+// any time or cost cut-off: the same input always gives the same script.
+
+/// One run of the edit script.
+struct EditRun: Equatable {
+    enum Kind: UInt8 { case equal, delete, insert }
+    var kind: Kind
+    var count: Int
+}
+
+struct Myers {
+    private let a: UnsafeBufferPointer<Int32>
+    private let b: UnsafeBufferPointer<Int32>
+    private var runs: [EditRun] = []
+    private var v1: [Int] = []
+    private var v2: [Int] = []
+
+    private init(a: UnsafeBufferPointer<Int32>, b: UnsafeBufferPointer<Int32>) {
+        self.a = a
+        self.b = b
+    }
+
+    /// The edit script turning `a` into `b`, as runs in order.
+    static func diff(_ a: UnsafeBufferPointer<Int32>, _ b: UnsafeBufferPointer<Int32>) -> [EditRun] {
+        var m = Myers(a: a, b: b)
+        m.diff(0, a.count, 0, b.count)
+        return m.runs
+    }
+
+    private mutating func emit(_ kind: EditRun.Kind, _ count: Int) {
+        guard count > 0 else { return }
+        if let last = runs.last, last.kind == kind {
+            runs[runs.count - 1].count += count
+        } else {
+            runs.append(EditRun(kind: kind, count: count))
+        }
+    }
+
+    private mutating func diff(_ aLo0: Int, _ aHi0: Int, _ bLo0: Int, _ bHi0: Int) {
+        var aLo = aLo0
+        var bLo = bLo0
+        var aHi = aHi0
+        var bHi = bHi0
+        var prefix = 0
+        while aLo < aHi, bLo < bHi, a[aLo] == b[bLo] {
+            aLo += 1
+            bLo += 1
+            prefix += 1
+        }
+        var suffix = 0
+        while aLo < aHi, bLo < bHi, a[aHi - 1] == b[bHi - 1] {
+            aHi -= 1
+            bHi -= 1
+            suffix += 1
+        }
+        emit(.equal, prefix)
+        if aLo == aHi {
+            emit(.insert, bHi - bLo)
+        } else if bLo == bHi {
+            emit(.delete, aHi - aLo)
+        } else if let (x, y) = bisect(aLo, aHi, bLo, bHi) {
+            diff(aLo, x, bLo, y)
+            diff(x, aHi, y, bHi)
+        } else {
+            emit(.delete, aHi - aLo)
+            emit(.insert, bHi - bLo)
+        }
+        emit(.equal, suffix)
+    }
+
+    /// Finds the middle snake of a[aLo..<aHi] vs b[bLo..<bHi]; returns the split point.
+    private mutating func bisect(_ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int) -> (Int, Int)? {
+        let n = aHi - aLo
+        let m = bHi - bLo
+        let maxD = (n + m + 1) / 2
+        let offset = maxD
+        let length = 2 * maxD + 2
+        if v1.count < length {
+            v1 = Array(repeating: -1, count: length)
+            v2 = Array(repeating: -1, count: length)
+        } else {
+            for i in 0..<length {
+                v1[i] = -1
+                v2[i] = -1
+            }
+        }
+        v1[offset + 1] = 0
+        v2[offset + 1] = 0
+        let delta = n - m
+        let front = delta & 1 != 0
+        var k1start = 0
+        var k1end = 0
+        var k2start = 0
+        var k2end = 0
+        for d in 0..<maxD {
+            var k1 = -d + k1start
+            while k1 <= d - k1end {
+                let k1o = offset + k1
+                var x1: Int
+                if k1 == -d || (k1 != d && v1[k1o - 1] < v1[k1o + 1]) {
+                    x1 = v1[k1o + 1]
+                } else {
+                    x1 = v1[k1o - 1] + 1
+                }
+                var y1 = x1 - k1
+                while x1 < n, y1 < m, a[aLo + x1] == b[bLo + y1] {
+                    x1 += 1
+                    y1 += 1
+                }
+                v1[k1o] = x1
+                if x1 > n {
+                    k1end += 2
+                } else if y1 > m {
+                    k1start += 2
+                } else if front {
+                    let k2o = offset + delta - k1
+                    if k2o >= 0, k2o < length, v2[k2o] != -1 {
+                        let x2 = n - v2[k2o]
+                        if x1 >= x2 { return (aLo + x1, bLo + y1) }
+                    }
+                }
+                k1 += 2
+            }
+            var k2 = -d + k2start
+            while k2 <= d - k2end {
+                let k2o = offset + k2
+                var x2: Int
+                if k2 == -d || (k2 != d && v2[k2o - 1] < v2[k2o + 1]) {
+                    x2 = v2[k2o + 1]
+                } else {
+                    x2 = v2[k2o - 1] + 1
+                }
+                var y2 = x2 - k2
+                while x2 < n, y2 < m, a[aHi - x2 - 1] == b[bHi - y2 - 1] {
+                    x2 += 1
+                    y2 += 1
+                }
+                v2[k2o] = x2
+                if x2 > n {
+                    k2end += 2
+                } else if y2 > m {
+                    k2start += 2
+                } else if !front {
+                    let k1o = offset + delta - k2
+                    if k1o >= 0, k1o < length, v1[k1o] != -1 {
+                        let x1 = v1[k1o]
+                        let y1 = offset + x1 - k1o
+                        if x1 >= n - x2 { return (aLo + x1, bLo + y1) }
+                    }
+                }
+                k2 += 2
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,151 @@
+// Tokens: the units the word-level diff aligns. A token is a byte range of the text plus a kind.
+//
+// - word: letters and combining marks, with ZWNJ/ZWJ, tatweel and invisible format characters
+//   inside (a ZWNJ is part of its word); an apostrophe between two letters stays inside (don't).
+// - number: a run of decimal digits of any script, with `.` `,` `٫` `٬` between digits (4.5, 1,200).
+// - whitespace: a run of spaces, tabs, line breaks (CR and LF), no-break and other Zs spaces.
+// - punctuation: one scalar of a Unicode P* category (quotes, dashes, ، ؛ ؟), except `%` `٪` `‰`.
+// - symbol: any other single scalar (currency, math, `%`): compared like a word, never cosmetic.
+
+/// What a token is made of.
+enum TokenKind: UInt8 {
+    case whitespace, word, number, punctuation, symbol
+}
+
+/// One token: a half-open byte range of its text and its kind.
+struct Token {
+    var start: Int
+    var end: Int
+    var kind: TokenKind
+}
+
+/// The class of a single scalar, as the tokenizer sees it.
+enum ScalarClass: UInt8 {
+    case space, letter, digit, punct, symbol
+}
+
+enum Scalars {
+    /// Decodes the scalar at byte `i` of valid UTF-8 (Swift strings always are).
+    @inline(__always)
+    static func decode(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (value: UInt32, length: Int) {
+        let b0 = UInt32(p[i])
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F), 2) }
+        if b0 < 0xF0 {
+            return ((b0 & 0x0F) << 12 | UInt32(p[i + 1] & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F), 3)
+        }
+        return (
+            (b0 & 0x07) << 18 | UInt32(p[i + 1] & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
+                | UInt32(p[i + 3] & 0x3F), 4
+        )
+    }
+
+    /// Classes of the first 2048 scalars (Latin, Greek, Cyrillic, Arabic), computed once.
+    static let lowTable: [ScalarClass] = (0..<0x800).map { classifySlow(UInt32($0)) }
+
+    @inline(__always)
+    static func classify(_ v: UInt32) -> ScalarClass {
+        v < 0x800 ? lowTable[Int(v)] : classifySlow(v)
+    }
+
+    /// Invisible format characters that never change what a reader sees (dropped by the key).
+    static func isInvisible(_ v: UInt32) -> Bool {
+        switch v {
+        case 0xFEFF, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x00AD, 0x061C, 0x2060: true
+        default: false
+        }
+    }
+
+    static func classifySlow(_ v: UInt32) -> ScalarClass {
+        switch v {
+        case 0x09...0x0D, 0x85, 0x2028, 0x2029: return .space
+        case 0x200B, 0x200C, 0x200D, 0x0640: return .letter
+        case 0x25, 0x066A, 0x2030, 0x2031: return .symbol
+        default: break
+        }
+        if isInvisible(v) { return .letter }
+        guard let scalar = Unicode.Scalar(v) else { return .symbol }
+        switch scalar.properties.generalCategory {
+        case .spaceSeparator: return .space
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .nonspacingMark, .spacingMark, .enclosingMark:
+            return .letter
+        case .decimalNumber: return .digit
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return .punct
+        default: return .symbol
+        }
+    }
+
+    static func isApostrophe(_ v: UInt32) -> Bool { v == 0x27 || v == 0x2019 }
+    static func isNumberSeparator(_ v: UInt32) -> Bool { v == 0x2E || v == 0x2C || v == 0x066B || v == 0x066C }
+
+    /// Whether a scalar belongs to the Arabic script blocks (Persian and Dari included).
+    static func isArabicScript(_ v: UInt32) -> Bool {
+        (0x0600...0x06FF).contains(v) || (0x0750...0x077F).contains(v) || (0xFB50...0xFDFF).contains(v)
+            || (0xFE70...0xFEFF).contains(v)
+    }
+}
+
+enum Tokenizer {
+    /// Splits `p` into tokens covering every byte, in order.
+    static func tokenize(_ p: UnsafeBufferPointer<UInt8>) -> [Token] {
+        var tokens: [Token] = []
+        tokens.reserveCapacity(p.count / 3)
+        let n = p.count
+        var i = 0
+        while i < n {
+            let (v, len) = Scalars.decode(p, i)
+            let cls = Scalars.classify(v)
+            var j = i + len
+            let kind: TokenKind
+            switch cls {
+            case .space:
+                while j < n {
+                    let (w, l) = Scalars.decode(p, j)
+                    if Scalars.classify(w) != .space { break }
+                    j += l
+                }
+                kind = .whitespace
+            case .letter:
+                while j < n {
+                    let (w, l) = Scalars.decode(p, j)
+                    let c = Scalars.classify(w)
+                    if c == .letter {
+                        j += l
+                    } else if Scalars.isApostrophe(w), j + l < n,
+                        Scalars.classify(Scalars.decode(p, j + l).value) == .letter
+                    {
+                        j += l
+                    } else {
+                        break
+                    }
+                }
+                kind = .word
+            case .digit:
+                while j < n {
+                    let (w, l) = Scalars.decode(p, j)
+                    let c = Scalars.classify(w)
+                    if c == .digit {
+                        j += l
+                    } else if Scalars.isNumberSeparator(w), j + l < n,
+                        Scalars.classify(Scalars.decode(p, j + l).value) == .digit
+                    {
+                        j += l
+                    } else {
+                        break
+                    }
+                }
+                kind = .number
+            case .punct:
+                kind = .punctuation
+            case .symbol:
+                kind = .symbol
+            }
+            tokens.append(Token(start: i, end: j, kind: kind))
+            i = j
+        }
+        return tokens
+    }
+}
