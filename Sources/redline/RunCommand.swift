@@ -1,8 +1,115 @@
 import ArgumentParser
+import Foundation
+import Logging
+import RedlineDaemon
+import RedlineFeed
+import ServiceLifecycle
 
 extension Redline {
+    /// `redline run`: the daemon.
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "run", abstract: "(in progress)")
-        func run() async throws { throw ValidationError("not built yet") }
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Watch article trees and append every classified edit to the feed.",
+            discussion: """
+                Without --config and --watch, runs on the embedded default: ./articles watched, \
+                feed and state under ./var. Under systemd (Type=notify) it reports READY=1 after \
+                the startup reconciliation, pings the watchdog, and reloads its config on SIGHUP.
+                """)
+
+        @Option(name: .long, help: "TOML configuration file (see config/redline.toml).")
+        var config: String?
+
+        @Option(name: .long, help: "Watch this directory (repeatable); replaces the config's roots.")
+        var watch: [String] = []
+
+        @Option(name: .long, help: "Directory for feed/ and state/ (overrides data_dir).")
+        var dataDir: String?
+
+        @Option(name: .long, help: "Feed durability: always, interval or never (overrides [feed] fsync).")
+        var fsync: String?
+
+        @Option(name: .long, help: "Quiet period in milliseconds before a changed file is read (overrides settle_ms).")
+        var settleMs: Int?
+
+        @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String?
+
+        @Flag(name: .long, help: "Validate the configuration and exit (0 valid, 78 invalid).")
+        var checkConfig = false
+
+        func validate() throws {
+            if let fsync, !["always", "interval", "never"].contains(fsync) {
+                throw ValidationError("--fsync must be always, interval or never, not \"\(fsync)\"")
+            }
+        }
+
+        func run() async throws {
+            let options = self
+            let load: @Sendable () throws(DaemonError) -> DaemonConfig = { () throws(DaemonError) in
+                try options.loadConfig()
+            }
+            let config: DaemonConfig
+            do {
+                config = try load()
+            } catch {
+                printError(error.description)
+                throw ExitCode(error.exitStatus)
+            }
+            if checkConfig {
+                print("configuration is valid: \(config.roots.count) root(s), data in \(config.dataDir)")
+                return
+            }
+            let logger = makeLogger(label: "redline", level: config.logLevel)
+            let daemon = Daemon(config: config, reload: load, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            do {
+                try await group.run()
+            } catch let error as DaemonError {
+                logger.critical("\(error.description)")
+                throw ExitCode(error.exitStatus)
+            } catch let error as FeedError {
+                logger.critical("\(error.description); exiting so the service manager restarts redline")
+                throw ExitCode(1)
+            } catch {
+                logger.critical("\(error); exiting so the service manager restarts redline")
+                throw ExitCode(1)
+            }
+        }
+
+        /// The file (or embedded default) with command-line overrides applied.
+        func loadConfig() throws(DaemonError) -> DaemonConfig {
+            let cwd = FileManager.default.currentDirectoryPath
+            var config: DaemonConfig
+            if let file = self.config {
+                let text: String
+                do {
+                    text = try String(contentsOfFile: file, encoding: .utf8)
+                } catch {
+                    throw DaemonError(.config, "cannot read config \(file): check the path and its permissions")
+                }
+                config = try DaemonConfig.parse(toml: text, file: file, currentDirectory: cwd)
+            } else {
+                config = DaemonConfig.embeddedDefault(currentDirectory: cwd)
+                if watch.isEmpty {
+                    try? FileManager.default.createDirectory(
+                        atPath: config.roots[0].path, withIntermediateDirectories: true)
+                }
+            }
+            if !watch.isEmpty { config.roots = watch.map { RootConfig(path: DaemonConfig.absolute($0, cwd)) } }
+            if let dataDir { config.dataDir = DaemonConfig.absolute(dataDir, cwd) }
+            if let settleMs { config.settleMilliseconds = settleMs }
+            if let logLevel { config.logLevel = logLevel }
+            switch fsync {
+            case "always": config.feed.fsync = .always
+            case "interval": config.feed.fsync = .interval(milliseconds: 200)
+            case "never": config.feed.fsync = .never
+            default: break
+            }
+            return config
+        }
     }
 }

@@ -1,0 +1,89 @@
+# Redline: `make run` builds and runs the daemon on ./articles, `make test` runs every test.
+# Both install the Debian packages they need when missing (root, or sudo), so they work on a
+# fresh Debian 12 machine that has the Swift toolchain.
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+UNITDIR     ?= /etc/systemd/system
+CONFDIR     ?= /etc/redline
+SWIFT       ?= swift
+SWIFT_FLAGS ?=
+
+APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev
+# Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
+# python3-jsonschema (schema validation of every record type).
+TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema
+BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build release install uninstall bench deps test-deps bench-deps lint clean
+
+# Installs the missing packages of $(1); `apt-get update` only when something is missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+test-deps:
+	$(call apt_install,$(TEST_PACKAGES))
+
+bench-deps:
+	$(call apt_install,$(BENCH_PACKAGES))
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS) --product redline
+
+release: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product redline
+
+## Builds, then runs the daemon in the foreground: ./articles watched, feed and state in ./var.
+run: build
+	@mkdir -p articles var
+	@if [ -z "$$(ls -A articles)" ] && [ -d ../shared/corpus ]; then cp ../shared/corpus/*.txt articles/; fi
+	@echo "redline: watching ./articles, feed in ./var/feed/changes.jsonl (Ctrl-C stops)"
+	@echo "redline: in another terminal: .build/debug/redline tail --feed var/feed --from-beginning --follow"
+	.build/debug/redline run --data-dir var --watch articles
+
+## Builds everything and runs the whole suite (unit, integration against the built binary, real systemd).
+test: test-deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+## Release binary, unit, example config (kept if present), shell completions (`redline help` is the manual).
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0755 .build/release/redline $(DESTDIR)$(BINDIR)/redline
+	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline.service > $(DESTDIR)$(UNITDIR)/redline.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/redline.service
+	[ -e $(DESTDIR)$(CONFDIR)/redline.toml ] || install -m 0644 config/redline.toml $(DESTDIR)$(CONFDIR)/redline.toml
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	.build/release/redline --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline
+	.build/release/redline --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline
+	.build/release/redline --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "installed; next: edit $(CONFDIR)/redline.toml, then: systemctl enable --now redline.service"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/redline $(DESTDIR)$(UNITDIR)/redline.service \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
+	@echo "kept $(CONFDIR)/redline.toml and the data directory; remove them by hand if you want them gone"
+
+## Every Benchmarks/*/run.sh, release build; figures go to stdout and Benchmarks/results/.
+bench: bench-deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product redline
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product redline-bench
+	@mkdir -p Benchmarks/results
+	@set -e; for s in Benchmarks/*/run.sh; do echo "== $$s"; bash $$s; done
+
+clean:
+	rm -rf .build

@@ -1,0 +1,300 @@
+import Foundation
+import Logging
+import RedlineFeed
+import RedlineState
+import RedlineWatcher
+import ServiceLifecycle
+import UnixSignals
+
+/// `redline run`: the watcher, the pipeline and systemd's notify protocol, as one `Service`.
+///
+/// Threads: libinotifytools runs on the watcher's own thread; the pipeline (settle, read, diff,
+/// feed append, state update) runs on one dedicated thread because it blocks on disk I/O and
+/// `fdatasync`, which must not stall Swift's cooperative pool. Events, SIGHUP and shutdown reach
+/// the pipeline through an `Inbox`.
+public final class Daemon: Service, Sendable {
+    private let config: DaemonConfig
+    private let reload: @Sendable () throws(DaemonError) -> DaemonConfig
+    private let logger: Logger
+    private let notifier = SystemdNotifier()
+
+    /// Creates the daemon.
+    /// - Parameters:
+    ///   - config: the configuration to start with.
+    ///   - reload: reads the configuration again on SIGHUP (the file plus command-line overrides).
+    ///   - logger: where the daemon logs.
+    public init(
+        config: DaemonConfig, reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig, logger: Logger
+    ) {
+        self.config = config
+        self.reload = reload
+        self.logger = logger
+    }
+
+    /// Opens the feed and state, reconciles, reports ready, and runs until graceful shutdown.
+    ///
+    /// - Throws: `DaemonError` (`.unavailable` when another process holds the feed, `.io` when a
+    ///   write or `fdatasync` fails: the process must exit non-zero so systemd restarts it).
+    public func run() async throws {
+        for root in config.roots {
+            guard ArticleFile.stat(root.path)?.isDirectory == true else {
+                throw DaemonError(
+                    .config, "cannot watch \(root.path): no such directory; create it or fix the root's path")
+            }
+        }
+        let feed: FeedWriter
+        do {
+            feed = try FeedWriter(directory: config.dataDir + "/feed", options: config.feed, logger: logger)
+        } catch {
+            throw DaemonError(error.code == .locked ? .unavailable : .io, error.description, errno: error.errno)
+        }
+        let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger)
+        let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
+        let watcher: InotifyWatcher
+        do {
+            watcher = try InotifyWatcher(logger: logger)
+        } catch {
+            throw DaemonError(.io, error.description, errno: error.errno)
+        }
+        defer { watcher.stop() }
+        let inbox = Inbox()
+        let loop = Loop(
+            pipeline: pipeline, watcher: watcher, inbox: inbox, notifier: notifier, reload: reload, logger: logger)
+        // Events that arrive while we reconcile wait in the stream and are settled afterwards.
+        let forward = Task.detached {
+            for await event in watcher.events { inbox.push(.event(event)) }
+        }
+        defer { forward.cancel() }
+        let hangups = Task.detached {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { inbox.push(.reload) }
+        }
+        defer { hangups.cancel() }
+        try await withGracefulShutdownHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                let thread = Thread {
+                    do {
+                        try loop.run()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "redline-pipeline"
+                thread.start()
+            }
+        } onGracefulShutdown: {
+            inbox.push(.stop)
+        }
+    }
+
+    /// Opens the state store; a corrupt one is moved aside and rebuilt from the feed.
+    static func openState(_ path: String, logger: Logger) throws(DaemonError) -> StateStore {
+        do {
+            return try StateStore(path: path)
+        } catch {
+            logger.warning("\(error); moving it aside and rebuilding it from the feed")
+            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+            for suffix in ["", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
+            do {
+                return try StateStore(path: path)
+            } catch {
+                throw DaemonError(.io, error.description)
+            }
+        }
+    }
+}
+
+/// What the pipeline thread is told.
+enum Input: Sendable {
+    case event(WatchEvent)
+    case reload
+    case stop
+}
+
+/// A blocking, unbounded mailbox for the pipeline thread.
+final class Inbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Input] = []
+
+    /// Adds an input and wakes the pipeline.
+    func push(_ input: Input) {
+        condition.lock()
+        items.append(input)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Everything queued, waiting until something arrives or `deadline` passes.
+    func take(until deadline: ContinuousClock.Instant?) -> [Input] {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty {
+            guard let deadline else {
+                condition.wait()
+                continue
+            }
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { break }
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+            if !condition.wait(until: Date().addingTimeInterval(seconds)) { break }
+        }
+        let taken = items
+        items.removeAll(keepingCapacity: true)
+        return taken
+    }
+}
+
+/// The pipeline thread's loop: settle, handle, keep systemd informed.
+final class Loop: @unchecked Sendable {
+    private let pipeline: Pipeline
+    private let watcher: InotifyWatcher
+    private let inbox: Inbox
+    private let notifier: SystemdNotifier
+    private let reload: @Sendable () throws(DaemonError) -> DaemonConfig
+    private let logger: Logger
+    private var settler: Settler
+    /// Roots whose watches are incomplete (watch limit): rescanned periodically.
+    private var partiallyWatched: Set<String> = []
+    private var lastWatchdog = ContinuousClock.now
+    private var recentRecords: [(ContinuousClock.Instant, Int)] = []
+
+    init(
+        pipeline: Pipeline, watcher: InotifyWatcher, inbox: Inbox, notifier: SystemdNotifier,
+        reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig, logger: Logger
+    ) {
+        self.pipeline = pipeline
+        self.watcher = watcher
+        self.inbox = inbox
+        self.notifier = notifier
+        self.reload = reload
+        self.logger = logger
+        settler = Settler(settle: .milliseconds(pipeline.config.settleMilliseconds))
+    }
+
+    private var rescanInterval: Duration? {
+        let seconds = pipeline.config.rescanIntervalSeconds
+        if seconds > 0 { return .seconds(seconds) }
+        return partiallyWatched.isEmpty ? nil : .seconds(60)
+    }
+
+    func run() throws {
+        try pipeline.catchUpState()
+        for root in pipeline.config.roots { watch(root) }
+        try pipeline.reconcile(pipeline.config.roots, reason: nil)
+        notifier.notify("READY=1\nSTATUS=\(status())")
+        logger.info(
+            "watching \(pipeline.config.roots.map(\.path).joined(separator: ", "))",
+            metadata: ["feed.seq": "\(pipeline.feed.lastSeq)", "feed.dir": "\(pipeline.feed.directory)"])
+        var nextStatus = ContinuousClock.now + .seconds(5)
+        var nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
+        while true {
+            let watchdogDue = notifier.watchdogInterval.map { lastWatchdog + $0 }
+            let deadline = [settler.nextDeadline, watchdogDue, nextStatus, nextRescan].compactMap { $0 }.min()
+            var stopping = false
+            for input in inbox.take(until: deadline) {
+                switch input {
+                case .event(let event): settler.observe(event, at: .now)
+                case .reload: try reloadConfig()
+                case .stop: stopping = true
+                }
+            }
+            if stopping {
+                notifier.notify("STOPPING=1")
+                // Settle nothing further: what the kernel told us so far is handled before we go.
+                try pipeline.handle(settler.due(at: .now + .seconds(86_400)))
+                try pipeline.feed.close()
+                logger.info("stopped", metadata: ["feed.seq": "\(pipeline.feed.lastSeq)"])
+                return
+            }
+            let due = settler.due(at: .now)
+            if !due.isEmpty { try pipeline.handle(due) }
+            let now = ContinuousClock.now
+            if let nextDue = nextRescan, now >= nextDue {
+                try pipeline.reconcile(
+                    pipeline.config.roots,
+                    reason: partiallyWatched.isEmpty
+                        ? "periodic rescan (rescan_interval_s)" : "periodic rescan: the inotify watch limit is reached")
+                nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
+            }
+            keepAlive()
+            if now >= nextStatus {
+                notifier.notify("STATUS=\(status())")
+                nextStatus = now + .seconds(5)
+            }
+        }
+    }
+
+    /// Pings systemd's watchdog from the pipeline's own loop, so a stuck pipeline gets restarted.
+    private func keepAlive() {
+        guard let interval = notifier.watchdogInterval else { return }
+        if lastWatchdog.duration(to: .now) >= interval {
+            notifier.notify("WATCHDOG=1")
+            lastWatchdog = .now
+        }
+    }
+
+    private func watch(_ root: RootConfig) {
+        do {
+            let count = try watcher.addRoot(root.path)
+            logger.debug("watching \(count) directories", metadata: ["root": "\(root.path)"])
+            partiallyWatched.remove(root.path)
+        } catch {
+            logger.error("\(error); rescanning \(root.path) every minute instead")
+            partiallyWatched.insert(root.path)
+        }
+    }
+
+    private func reloadConfig() throws {
+        let next: DaemonConfig
+        do {
+            next = try reload()
+        } catch {
+            logger.error("reload refused, the running configuration stays in force: \(error)")
+            return
+        }
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())")
+        let old = pipeline.config
+        if next.dataDir != old.dataDir || next.feed != old.feed {
+            logger.warning("data_dir and [feed] changes take effect at the next restart")
+        }
+        var applied = next
+        applied.dataDir = old.dataDir
+        applied.feed = old.feed
+        let oldPaths = Set(old.roots.map(\.path))
+        let newPaths = Set(next.roots.map(\.path))
+        for root in old.roots where !newPaths.contains(root.path) {
+            watcher.removeRoot(root.path)
+            partiallyWatched.remove(root.path)
+            logger.info("no longer watching \(root.path)")
+        }
+        pipeline.apply(config: applied)
+        settler = Settler(settle: .milliseconds(applied.settleMilliseconds))
+        let added = applied.roots.filter { !oldPaths.contains($0.path) }
+        for root in added {
+            guard ArticleFile.stat(root.path)?.isDirectory == true else {
+                logger.error("cannot watch \(root.path): no such directory; create it, then reload again")
+                continue
+            }
+            watch(root)
+            logger.info("now watching \(root.path)")
+        }
+        // Globs may have changed for kept roots too: reconcile everything that is watched.
+        try pipeline.reconcile(applied.roots.filter { ArticleFile.stat($0.path)?.isDirectory == true }, reason: nil)
+        notifier.notify("READY=1\nSTATUS=\(status())")
+    }
+
+    private func status() -> String {
+        let now = ContinuousClock.now
+        recentRecords.append((now, pipeline.recordsWritten))
+        recentRecords.removeAll { $0.0.duration(to: now) > .seconds(60) }
+        let perMinute = pipeline.recordsWritten - (recentRecords.first?.1 ?? pipeline.recordsWritten)
+        let articles = (try? pipeline.state.count()) ?? 0
+        return "watching \(articles) articles, last seq \(pipeline.feed.lastSeq), \(perMinute) records/min"
+    }
+
+    private func monotonicMicroseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
+    }
+}

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The error shape of the daemon layer: a code the CLI maps to an exit status, one line that
+/// names the file and the fix, and the errno when a system call failed.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, which decides the exit status.
+    public enum Code: Sendable, Equatable {
+        /// The configuration is invalid (exit 78, EX_CONFIG, so systemd does not restart in a loop).
+        case config
+        /// Another process already writes this feed, or the data directory is unusable (exit 2).
+        case unavailable
+        /// A system call failed (exit 1; systemd restarts us).
+        case io
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// One line naming the file and the fix.
+    public var message: String
+    /// The errno of the failed system call, if any.
+    public var errno: Int32?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
+        self.code = code
+        self.message = message
+        self.errno = errno
+    }
+
+    /// The process exit status for this error.
+    public var exitStatus: Int32 {
+        switch code {
+        case .config: 78
+        case .unavailable: 2
+        case .io: 1
+        }
+    }
+
+    /// The one-line message, with the errno text when there is one.
+    public var description: String {
+        guard let errno else { return message }
+        return "\(message) (\(String(cString: strerror(errno))))"
+    }
+}
+
+/// Runs a system call, retrying `EINTR`, and turns a `-1` result into a `DaemonError` naming `path`.
+@discardableResult
+func syscall<T: FixedWidthInteger>(_ what: String, path: String, _ body: () -> T) throws(DaemonError) -> T {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let err = errno
+        if err == EINTR { continue }
+        throw DaemonError(.io, "cannot \(what) \(path)", errno: err)
+    }
+}

@@ -1,0 +1,411 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import RedlineDiff
+import RedlineFeed
+import RedlineState
+import RedlineWatcher
+
+/// The synchronous core of the daemon: settled changes in, feed records and state updates out.
+///
+/// It runs on one thread. Every decision is made against the state store as amended by the
+/// records of the batch being built (`overlay`), so a batch may touch the same article twice.
+/// A batch is appended to the feed in one write (one `fdatasync` under `fsync = "always"`), and
+/// only then applied to the state store, in the same order.
+final class Pipeline {
+    private(set) var config: DaemonConfig
+    private var filters: [String: ArticleFilter] = [:]
+    let feed: FeedWriter
+    let state: StateStore
+    private let logger: Logger
+
+    private var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
+    private var touches: [StateUpdate] = []
+    /// Articles changed by the batch being built; `.some(nil)` means deleted.
+    private var overlay: [Key: ArticleState?] = [:]
+    /// Last rejected version per article, so an unchanged bad file is reported once.
+    private var rejected: [Key: String] = [:]
+    /// Paths already logged as unreadable, so a permission problem is logged once.
+    private var warned: Set<Key> = []
+    /// Records appended since start.
+    private(set) var recordsWritten = 0
+
+    /// An article's identity.
+    struct Key: Hashable {
+        var root: String
+        var path: String
+    }
+
+    init(config: DaemonConfig, feed: FeedWriter, state: StateStore, logger: Logger) {
+        self.config = config
+        self.feed = feed
+        self.state = state
+        self.logger = logger
+        apply(config: config)
+    }
+
+    /// Takes a new configuration (roots, globs, limits) into use.
+    func apply(config: DaemonConfig) {
+        self.config = config
+        filters = Dictionary(
+            config.roots.map { ($0.path, ArticleFilter(include: $0.include, exclude: $0.exclude)) },
+            uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: - Settled changes
+
+    /// Handles changes the settle step released, and commits them as one batch.
+    func handle(_ changes: [SettledChange]) throws {
+        for change in changes {
+            switch change {
+            case .changed(let path):
+                if let key = article(at: path) { try look(at: key) }
+            case .moved(let from, let to):
+                try moved(from: from, to: to)
+            case .directoryMoved(let from, let to):
+                try directoryMoved(from: from, to: to)
+            case .directoryRemoved(let path):
+                try directoryRemoved(path)
+            case .overflow:
+                try commit()
+                try reconcile(config.roots, reason: "the kernel's inotify event queue overflowed")
+            }
+        }
+        try commit()
+    }
+
+    /// The root and relative path of `absolute` when it is an article under a watched root.
+    private func article(at absolute: String) -> Key? {
+        guard let key = locate(absolute), let filter = filters[key.root], filter.isArticle(key.path) else {
+            return nil
+        }
+        return key
+    }
+
+    /// The root and relative path of `absolute` under the longest matching root.
+    private func locate(_ absolute: String) -> Key? {
+        var best: String?
+        for root in filters.keys where absolute.hasPrefix(root + "/") && root.count > (best?.count ?? -1) {
+            best = root
+        }
+        guard let root = best else { return nil }
+        return Key(root: root, path: String(absolute.dropFirst(root.count + 1)))
+    }
+
+    private func current(_ key: Key) throws -> ArticleState? {
+        if let amended = overlay[key] { return amended }
+        return try state.article(root: key.root, path: key.path)
+    }
+
+    private func absolute(_ key: Key) -> String { key.root + "/" + key.path }
+
+    /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
+    private func look(at key: Key) throws {
+        let previous = try current(key)
+        switch ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes) {
+        case .missing, .notRegular:
+            guard let previous else { return }
+            emit(
+                FeedRecord(
+                    type: .deleted, root: key.root, path: key.path,
+                    before: VersionInfo(sha256: previous.sha256, size: Int(previous.size))),
+                [.delete(root: key.root, path: key.path)], key, nil)
+        case .unreadable(let err):
+            if warned.insert(key).inserted {
+                logger.warning(
+                    "cannot read \(absolute(key)): \(String(cString: strerror(err))); check its permissions",
+                    metadata: ["article.path": "\(absolute(key))"])
+            }
+        case .tooLarge(let stat):
+            let identity = "size:\(stat.size):\(stat.mtimeNs)"
+            guard rejected[key] != identity else { return }
+            rejected[key] = identity
+            emit(
+                FeedRecord(
+                    type: .rejected, root: key.root, path: key.path,
+                    reason:
+                        "file is \(stat.size) bytes, over max_file_bytes (\(config.maxFileBytes)); raise max_file_bytes to diff it",
+                    detail: ["size": String(stat.size), "max_file_bytes": String(config.maxFileBytes)]),
+                [], nil, nil)
+        case .bytes(let bytes, let stat):
+            warned.remove(key)
+            let sha = Digest.sha256Hex(bytes)
+            if let previous, previous.sha256 == sha {
+                if previous.inode != stat.inode || previous.size != stat.size || previous.mtimeNs != stat.mtimeNs
+                    || previous.ctimeNs != stat.ctimeNs
+                {
+                    touches.append(
+                        .touch(
+                            root: key.root, path: key.path, inode: stat.inode, size: stat.size,
+                            mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs))
+                }
+                return
+            }
+            let text: String
+            do {
+                text = try ArticleText.decode(bytes)
+            } catch {
+                guard rejected[key] != sha else { return }
+                rejected[key] = sha
+                emit(
+                    FeedRecord(
+                        type: .rejected, root: key.root, path: key.path,
+                        after: VersionInfo(sha256: sha, size: bytes.count),
+                        reason: "\(error); save the file as UTF-8 text",
+                        detail: ["byte_offset": String(error.byteOffset), "error": error.reason.rawValue]),
+                    [], nil, nil)
+                return
+            }
+            rejected[key] = nil
+            let next = ArticleState(
+                root: key.root, path: key.path, inode: stat.inode, size: stat.size, mtimeNs: stat.mtimeNs,
+                ctimeNs: stat.ctimeNs, sha256: sha, text: text, lastSeq: 0)
+            let after = VersionInfo(sha256: sha, size: bytes.count)
+            if let previous {
+                let diff = Differ.diff(old: previous.text, new: text)
+                emit(
+                    FeedRecord(
+                        type: .modified, root: key.root, path: key.path,
+                        before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)), after: after,
+                        significance: diff.significance, summary: diff.summary, changes: diff.changes,
+                        patch: diff.patch),
+                    [.upsert(next)], key, next)
+            } else {
+                emit(
+                    FeedRecord(type: .created, root: key.root, path: key.path, after: after, content: text),
+                    [.upsert(next)], key, next)
+            }
+        }
+    }
+
+    /// A rename of a file: one `moved` record keeps the article's history continuous.
+    private func moved(from: String, to: String) throws {
+        let source = article(at: from)
+        let destination = article(at: to)
+        guard let source, let previous = try current(source) else {
+            // Not a tracked article before (an atomic save's temp file, or a file moved in): look at the target.
+            if let destination { try look(at: destination) }
+            return
+        }
+        guard let destination, destination.root == source.root else {
+            // Renamed to something that is not an article, or into another root: gone from here.
+            try look(at: source)
+            if let destination { try look(at: destination) }
+            return
+        }
+        if destination == source { return try look(at: source) }
+        if let replaced = try current(destination) {
+            emit(
+                FeedRecord(
+                    type: .deleted, root: destination.root, path: destination.path,
+                    before: VersionInfo(sha256: replaced.sha256, size: Int(replaced.size))),
+                [.delete(root: destination.root, path: destination.path)], destination, nil)
+        }
+        var record = FeedRecord(
+            type: .moved, root: source.root, path: destination.path, fromPath: source.path,
+            before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)),
+            after: VersionInfo(sha256: previous.sha256, size: Int(previous.size)))
+        var next = previous
+        next.path = destination.path
+        var updates: [StateUpdate] = [.move(root: source.root, from: source.path, to: destination.path)]
+        if case .bytes(let bytes, let stat) = ArticleFile.read(to, maxBytes: config.maxFileBytes) {
+            (next.inode, next.size, next.mtimeNs, next.ctimeNs) = (stat.inode, stat.size, stat.mtimeNs, stat.ctimeNs)
+            let sha = Digest.sha256Hex(bytes)
+            if sha != previous.sha256, let text = try? ArticleText.decode(bytes) {
+                let diff = Differ.diff(old: previous.text, new: text)
+                record.after = VersionInfo(sha256: sha, size: bytes.count)
+                record.significance = diff.significance
+                record.summary = diff.summary
+                record.changes = diff.changes
+                record.patch = diff.patch
+                next.sha256 = sha
+                next.text = text
+            }
+        }
+        updates.append(.upsert(next))
+        overlay[source] = .some(nil)
+        emit(record, updates, destination, next)
+        // Content that could not be decoded is reported against the new path.
+        if next.sha256 == previous.sha256 { try look(at: destination) }
+    }
+
+    /// A directory renamed inside a root: every article below it moves.
+    private func directoryMoved(from: String, to: String) throws {
+        try commit()
+        guard let source = locate(from) else { return }
+        guard let target = locate(to), target.root == source.root else { return try directoryRemoved(from) }
+        for article in try state.articles(root: source.root)
+        where article.path.hasPrefix(source.path + "/") {
+            let rest = article.path.dropFirst(source.path.count)
+            try moved(from: absolute(Key(root: source.root, path: article.path)), to: to + rest)
+        }
+        try commit()
+    }
+
+    /// A directory deleted or moved out of the tree: every article below it is gone.
+    private func directoryRemoved(_ path: String) throws {
+        try commit()
+        guard let dir = locate(path) else { return }
+        for article in try state.articles(root: dir.root) where article.path.hasPrefix(dir.path + "/") {
+            try look(at: Key(root: article.root, path: article.path))
+        }
+        try commit()
+    }
+
+    // MARK: - Batching
+
+    private func emit(_ record: FeedRecord, _ updates: [StateUpdate], _ key: Key?, _ next: ArticleState?) {
+        pending.append((record, updates))
+        if let key { overlay[key] = .some(next) }
+    }
+
+    /// Appends the batch to the feed, then applies it to the state store.
+    func commit() throws {
+        guard !pending.isEmpty || !touches.isEmpty else { return }
+        let written = try feed.append(pending.map(\.record))
+        var updates: [StateUpdate] = []
+        for (index, entry) in pending.enumerated() {
+            for update in entry.updates {
+                if case .upsert(var article) = update {
+                    article.lastSeq = written[index].seq
+                    updates.append(.upsert(article))
+                } else {
+                    updates.append(update)
+                }
+            }
+        }
+        updates += touches
+        recordsWritten += written.count
+        for record in written {
+            logger.debug(
+                "\(record.type.rawValue) \(record.path)",
+                metadata: ["feed.seq": "\(record.seq)", "article.path": "\(record.root)/\(record.path)"])
+        }
+        pending.removeAll(keepingCapacity: true)
+        touches.removeAll(keepingCapacity: true)
+        overlay.removeAll(keepingCapacity: true)
+        try state.apply(updates, feedID: feed.feedID, lastSeq: feed.lastSeq)
+    }
+
+    // MARK: - Reconciliation
+
+    /// Compares each root's tree with the state store and records what changed while we were not looking.
+    ///
+    /// Fast path: a file whose inode, size, mtime and ctime match the store is not read. A new
+    /// path with the inode of a vanished article is a rename. With a `reason` (overflow, rescan),
+    /// a `rescan` record follows each root's changes.
+    func reconcile(_ roots: [RootConfig], reason: String?) throws {
+        for root in roots {
+            guard let filter = filters[root.path] else { continue }
+            try commit()
+            let onDisk = TreeWalker.articles(under: root.path, filter: filter, logger: logger)
+            var known: [String: ArticleState] = [:]
+            for article in try state.articles(root: root.path) { known[article.path] = article }
+            var fresh: [(String, FileStat)] = []
+            let startCount = recordsWritten
+            for (path, stat) in onDisk {
+                if let article = known.removeValue(forKey: path) {
+                    if article.inode == stat.inode && article.size == stat.size && article.mtimeNs == stat.mtimeNs
+                        && article.ctimeNs == stat.ctimeNs
+                    {
+                        continue
+                    }
+                    try look(at: Key(root: root.path, path: path))
+                } else {
+                    fresh.append((path, stat))
+                }
+                if pending.count >= 512 { try commit() }
+            }
+            var vanishedByInode: [UInt64: String] = [:]
+            for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
+            for (path, stat) in fresh {
+                if let old = vanishedByInode[stat.inode], let article = known[old],
+                    Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
+                {
+                    vanishedByInode[stat.inode] = nil
+                    known[old] = nil
+                    try moved(from: root.path + "/" + old, to: root.path + "/" + path)
+                } else {
+                    try look(at: Key(root: root.path, path: path))
+                }
+                if pending.count >= 512 { try commit() }
+            }
+            for path in known.keys.sorted() { try look(at: Key(root: root.path, path: path)) }
+            let changed = recordsWritten + pending.count - startCount
+            if let reason {
+                emit(
+                    FeedRecord(
+                        type: .rescan, root: root.path, path: "", reason: reason,
+                        detail: ["articles": String(onDisk.count), "records": String(changed)]),
+                    [], nil, nil)
+            }
+            try commit()
+        }
+    }
+
+    /// Whether a new path holding a vanished article's inode is that article renamed.
+    ///
+    /// The kernel reuses inode numbers at once (delete `b`, create `d`: `d` often gets `b`'s inode),
+    /// so an inode match alone is not a rename: the content must also be the same, or mostly the
+    /// same words (at least half of the smaller version's words: an article edited and renamed
+    /// while the daemon was down).
+    static func looksRenamed(_ article: ArticleState, to path: String, maxBytes: Int) -> Bool {
+        guard case .bytes(let bytes, _) = ArticleFile.read(path, maxBytes: maxBytes) else { return false }
+        if Digest.sha256Hex(bytes) == article.sha256 { return true }
+        let isWordPart: (Character) -> Bool = { $0.isLetter || $0.isNumber }
+        let old = Set(article.text.split { !isWordPart($0) })
+        let new = Set(String(decoding: bytes, as: UTF8.self).split { !isWordPart($0) })
+        guard !old.isEmpty, !new.isEmpty else { return old.isEmpty && new.isEmpty }
+        // Containment, not Jaccard: an article that grew a lot while renamed still contains its words.
+        return Double(old.intersection(new).count) / Double(min(old.count, new.count)) >= 0.5
+    }
+
+    // MARK: - Rebuilding the cache
+
+    /// Brings the state store up to the feed: rebuilds it from the feed when it is behind, from
+    /// another feed, or ahead (a feed restored from backup). Stat data of unchanged articles is kept.
+    func catchUpState() throws {
+        let position = try state.position()
+        if position.feedID == feed.feedID && position.lastSeq == feed.lastSeq { return }
+        if position.feedID == nil && position.lastSeq == 0 && feed.lastSeq == 0 {
+            // A new feed and a new store: nothing to rebuild, just bind the store to this feed.
+            return try state.apply([], feedID: feed.feedID, lastSeq: 0)
+        }
+        logger.notice(
+            "rebuilding the state store from the feed",
+            metadata: [
+                "state.seq": "\(position.lastSeq)", "feed.seq": "\(feed.lastSeq)",
+                "state.path": "\(state.path)",
+            ])
+        try Self.rebuild(state: state, fromFeed: feed.directory, feedID: feed.feedID)
+    }
+
+    /// Rebuilds `state` from every record of the feed in `directory` (also `replay --rebuild-state`).
+    static func rebuild(state: StateStore, fromFeed directory: String, feedID: String) throws {
+        var history = ArticleHistory()
+        var lastSeq: UInt64 = 0
+        for record in try FeedReader(directory: directory).records(since: 1) {
+            try history.apply(record)
+            lastSeq = record.seq
+        }
+        var old: [Key: ArticleState] = [:]
+        if try state.position().feedID == feedID {
+            for article in try state.articles() { old[Key(root: article.root, path: article.path)] = article }
+        }
+        var updates: [StateUpdate] = []
+        for (key, version) in history.articles {
+            let previous = old[Key(root: key.root, path: key.path)]
+            let keep = previous?.sha256 == version.sha256
+            updates.append(
+                .upsert(
+                    ArticleState(
+                        root: key.root, path: key.path, inode: keep ? previous!.inode : 0,
+                        size: Int64(version.text.utf8.count), mtimeNs: keep ? previous!.mtimeNs : 0,
+                        ctimeNs: keep ? previous!.ctimeNs : 0, sha256: version.sha256, text: version.text,
+                        lastSeq: version.seq)))
+        }
+        try state.reset()
+        try state.apply(updates, feedID: feedID, lastSeq: lastSeq)
+    }
+}

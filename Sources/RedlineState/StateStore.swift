@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+
+/// What Redline remembers about one article: where it is, what the file looked like, and its text.
+///
+/// The text is kept so the next version can be diffed without reading the feed; the file
+/// metadata (inode, size, mtime, ctime) lets a startup reconciliation skip hashing unchanged files.
+public struct ArticleState: Sendable, Equatable {
+    /// Absolute watch root the article lives under.
+    public var root: String
+    /// Path relative to `root`.
+    public var path: String
+    /// Inode number, or 0 when unknown (e.g. rebuilt from the feed).
+    public var inode: UInt64
+    /// Size in bytes.
+    public var size: Int64
+    /// Modification time, nanoseconds since the epoch (0 when unknown).
+    public var mtimeNs: Int64
+    /// Status-change time, nanoseconds since the epoch (0 when unknown).
+    public var ctimeNs: Int64
+    /// SHA-256 of the content, lowercase hex.
+    public var sha256: String
+    /// The current text.
+    public var text: String
+    /// Sequence number of the feed record that produced this version.
+    public var lastSeq: UInt64
+
+    /// Creates an article state.
+    public init(
+        root: String, path: String, inode: UInt64 = 0, size: Int64, mtimeNs: Int64 = 0, ctimeNs: Int64 = 0,
+        sha256: String, text: String, lastSeq: UInt64
+    ) {
+        self.root = root
+        self.path = path
+        self.inode = inode
+        self.size = size
+        self.mtimeNs = mtimeNs
+        self.ctimeNs = ctimeNs
+        self.sha256 = sha256
+        self.text = text
+        self.lastSeq = lastSeq
+    }
+}
+
+/// One change to the store, applied in order inside a single transaction.
+public enum StateUpdate: Sendable, Equatable {
+    /// Inserts or replaces an article.
+    case upsert(ArticleState)
+    /// Forgets an article.
+    case delete(root: String, path: String)
+    /// Renames an article (then `upsert` the new state if the content changed too).
+    case move(root: String, from: String, to: String)
+    /// Refreshes only the file metadata of an article whose content did not change.
+    case touch(root: String, path: String, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64)
+}
+
+/// The error shape of the state store: what failed, on which file, and what to do.
+public struct StateError: Error, Sendable, CustomStringConvertible {
+    /// The database file.
+    public var path: String
+    /// What went wrong and how to fix it.
+    public var message: String
+    /// The underlying error, as text.
+    public var underlying: String?
+
+    /// A one-line description naming the file.
+    public var description: String {
+        "state store \(path): \(message)" + (underlying.map { " (\($0))" } ?? "")
+    }
+}
+
+/// The derived cache of the feed: the current state of every article, in SQLite (WAL mode).
+///
+/// It is only ever moved forward after the feed record it reflects is durable, and it can be
+/// deleted at any time: the daemon rebuilds it from the feed. `lastSeq` says how far it got.
+public final class StateStore: Sendable {
+    /// The database file.
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the store at `path`.
+    ///
+    /// - Throws: `StateError` when the file cannot be opened or is not a Redline store
+    ///   (the caller may then delete it and rebuild from the feed).
+    public init(path: String) throws(StateError) {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                // The feed is the source of truth, so NORMAL (no fsync per commit in WAL) is enough.
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(queue)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA quick_check") }
+        } catch {
+            throw StateError(
+                path: path, message: "cannot open; delete it and Redline rebuilds it from the feed",
+                underlying: "\(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE article (
+                        root TEXT NOT NULL, path TEXT NOT NULL,
+                        inode INTEGER NOT NULL, size INTEGER NOT NULL,
+                        mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+                        sha256 TEXT NOT NULL, text TEXT NOT NULL, last_seq INTEGER NOT NULL,
+                        PRIMARY KEY (root, path)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    /// Feed UUID and last applied seq, as one consistent pair.
+    public func position() throws(StateError) -> (feedID: String?, lastSeq: UInt64) {
+        try wrap {
+            try queue.read { db in
+                let feed = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'feed'")
+                let seq = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'last_seq'")
+                return (feed, seq.flatMap(UInt64.init) ?? 0)
+            }
+        }
+    }
+
+    /// The article at `root`/`path`, if known.
+    public func article(root: String, path: String) throws(StateError) -> ArticleState? {
+        try wrap {
+            try queue.read { db in
+                try Row.fetchOne(db, sql: "SELECT * FROM article WHERE root = ? AND path = ?", arguments: [root, path])
+                    .map(Self.decode)
+            }
+        }
+    }
+
+    /// Every article under `root` (all roots when nil), ordered by root and path.
+    public func articles(root: String? = nil) throws(StateError) -> [ArticleState] {
+        try wrap {
+            try queue.read { db in
+                if let root {
+                    return try Row.fetchAll(
+                        db, sql: "SELECT * FROM article WHERE root = ? ORDER BY path", arguments: [root]
+                    ).map(Self.decode)
+                }
+                return try Row.fetchAll(db, sql: "SELECT * FROM article ORDER BY root, path").map(Self.decode)
+            }
+        }
+    }
+
+    /// How many articles the store knows.
+    public func count() throws(StateError) -> Int {
+        try wrap { try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM article") ?? 0 } }
+    }
+
+    /// Applies `updates` in order and records the feed position they reach, atomically.
+    public func apply(_ updates: [StateUpdate], feedID: String, lastSeq: UInt64) throws(StateError) {
+        try wrap {
+            try queue.write { db in
+                for update in updates {
+                    switch update {
+                    case .upsert(let a):
+                        try db.execute(
+                            sql: """
+                                INSERT OR REPLACE INTO article
+                                (root, path, inode, size, mtime_ns, ctime_ns, sha256, text, last_seq)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                a.root, a.path, Int64(bitPattern: a.inode), a.size, a.mtimeNs, a.ctimeNs, a.sha256,
+                                a.text, Int64(a.lastSeq),
+                            ])
+                    case .delete(let root, let path):
+                        try db.execute(sql: "DELETE FROM article WHERE root = ? AND path = ?", arguments: [root, path])
+                    case .move(let root, let from, let to):
+                        try db.execute(sql: "DELETE FROM article WHERE root = ? AND path = ?", arguments: [root, to])
+                        try db.execute(
+                            sql: "UPDATE article SET path = ? WHERE root = ? AND path = ?", arguments: [to, root, from])
+                    case .touch(let root, let path, let inode, let size, let mtime, let ctime):
+                        try db.execute(
+                            sql: """
+                                UPDATE article SET inode = ?, size = ?, mtime_ns = ?, ctime_ns = ?
+                                WHERE root = ? AND path = ?
+                                """,
+                            arguments: [Int64(bitPattern: inode), size, mtime, ctime, root, path])
+                    }
+                }
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('feed', ?), ('last_seq', ?)",
+                    arguments: [feedID, String(lastSeq)])
+            }
+        }
+    }
+
+    /// Forgets everything (before a rebuild from the feed).
+    public func reset() throws(StateError) {
+        try wrap {
+            try queue.write { db in
+                try db.execute(sql: "DELETE FROM article; DELETE FROM meta")
+            }
+        }
+    }
+
+    private static func decode(_ row: Row) -> ArticleState {
+        ArticleState(
+            root: row["root"], path: row["path"], inode: UInt64(bitPattern: row["inode"]), size: row["size"],
+            mtimeNs: row["mtime_ns"], ctimeNs: row["ctime_ns"], sha256: row["sha256"], text: row["text"],
+            lastSeq: UInt64(row["last_seq"] as Int64))
+    }
+
+    private func wrap<T>(_ body: () throws -> T) throws(StateError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw StateError(path: path, message: "database error; delete the file to rebuild it from the feed",
+                underlying: "\(error)")
+        }
+    }
+}

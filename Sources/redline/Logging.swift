@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+
+/// Prints one line to stderr: how every subcommand reports bad input.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("redline: \(message)\n".utf8))
+}
+
+/// Creates the process's logger: journald-friendly under systemd, timestamped on a terminal.
+func makeLogger(label: String, level: String) -> Logger {
+    let underSystemd = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+    LoggingSystem.bootstrap { label in StderrLogHandler(label: label, journald: underSystemd) }
+    var logger = Logger(label: label)
+    logger.logLevel = Logger.Level(rawValue: level) ?? .info
+    return logger
+}
+
+/// Writes `level message key=value...` lines to stderr.
+///
+/// Under systemd (`$JOURNAL_STREAM` set) lines carry sd-daemon(3) `<N>` priority prefixes and no
+/// timestamp (journald adds its own); elsewhere they start with an RFC 3339 timestamp.
+struct StderrLogHandler: LogHandler {
+    let label: String
+    let journald: Bool
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let fields = merged.sorted { $0.key < $1.key }.map { key, value in
+            let text = "\(value)"
+            return text.contains(" ") || text.contains("\"") ? "\(key)=\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : "\(key)=\(text)"
+        }
+        let body = ([event.level.rawValue, "\(event.message)"] + fields).joined(separator: " ")
+        let line: String
+        if journald {
+            line = "<\(Self.priority(event.level))>\(body)\n"
+        } else {
+            line = "\(Date().formatted(.iso8601)) \(body)\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// syslog priorities as sd-daemon(3) expects them.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// `redline run` against a real directory and a real feed, as a user runs it.
+@Suite(.serialized) struct DaemonTests {
+    /// A daemon on a fresh tree, with helpers to edit articles and read the feed.
+    final class Harness {
+        let dir: TempDir
+        let articles: URL
+        let data: URL
+        var feedFile: URL { data.appendingPathComponent("feed/changes.jsonl") }
+        var daemon: RunningRedline?
+
+        init() throws {
+            dir = try TempDir("redline-daemon")
+            articles = dir.appending("articles")
+            data = dir.appending("var")
+            try FileManager.default.createDirectory(at: articles, withIntermediateDirectories: true)
+        }
+
+        func start(_ extra: [String] = []) throws {
+            let process = try RunningRedline(
+                ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra)
+            daemon = process
+            // Ready once it logs that it is watching (after the startup reconciliation).
+            #expect(eventually { process.stderr.contains("watching") }, "daemon did not start: \(process.stderr)")
+        }
+
+        func stop() -> Int32? {
+            daemon?.signal(SIGTERM)
+            return daemon?.waitForExit()
+        }
+
+        var records: [[String: Any]] { readJSONLines(feedFile) }
+
+        func waitForRecords(_ count: Int) -> Bool { eventually { records.count >= count } }
+
+        func write(_ relative: String, _ text: String) throws {
+            let url = articles.appendingPathComponent(relative)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+
+        func read(_ relative: String) throws -> String {
+            try String(contentsOf: articles.appendingPathComponent(relative), encoding: .utf8)
+        }
+    }
+
+    @Test func anEditorsSpellingFixBecomesOneCreatedAndOneModifiedRecord() throws {
+        let h = try Harness()
+        try h.start()
+        let original = try String(contentsOf: RedlineBinary.corpusArticle, encoding: .utf8)
+        try h.write("000.txt", original)
+        #expect(h.waitForRecords(1))
+        try h.write("000.txt", original.replacingOccurrences(of: "ویتکاوف", with: "ویتکاف"))
+        #expect(h.waitForRecords(2))
+        // Re-saving identical bytes is not an edit.
+        try h.write("000.txt", original.replacingOccurrences(of: "ویتکاوف", with: "ویتکاف"))
+        try h.write("ignored.tmp", "a temp file is not an article")
+        try h.write("later.txt", "a marker saved after the no-op re-save")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+
+        let records = h.records
+        #expect(records.count == 3)
+        #expect(records.map { $0["seq"] as? Int } == [1, 2, 3])
+        #expect(records.map { $0["type"] as? String } == ["created", "modified", "created"])
+        #expect(records[0]["content"] as? String == original)
+        #expect(records[2]["path"] as? String == "later.txt")
+        let classes = (records[1]["changes"] as? [[String: Any]] ?? []).compactMap { $0["class"] as? String }
+        #expect(classes.contains("spelling"), "classes: \(classes)")
+        #expect(h.daemon?.stderr.contains("stopped") == true)
+    }
+
+    @Test func editsMadeWhileStoppedAreRecordedAtTheNextStart() throws {
+        let h = try Harness()
+        try h.write("a.txt", "first version\n")
+        try h.write("b.txt", "to be deleted\n")
+        try h.start()
+        #expect(h.waitForRecords(2))
+        #expect(h.stop() == 0)
+
+        try h.write("a.txt", "first version, edited while the daemon was down\n")
+        try FileManager.default.removeItem(at: h.articles.appendingPathComponent("b.txt"))
+        try FileManager.default.moveItem(
+            at: h.articles.appendingPathComponent("a.txt"), to: h.articles.appendingPathComponent("c.txt"))
+        try h.write("d.txt", "new while down\n")
+        try h.start()
+        #expect(h.waitForRecords(5))
+        #expect(h.stop() == 0)
+        let late = h.records.dropFirst(2)
+        let summary = Set(late.map { "\($0["type"] as? String ?? "?") \($0["path"] as? String ?? "?")" })
+        #expect(summary == ["moved c.txt", "deleted b.txt", "created d.txt"])
+        let moved = late.first { $0["type"] as? String == "moved" }
+        #expect(moved?["from_path"] as? String == "a.txt")
+        #expect(moved?["patch"] != nil, "a rename with an edit carries the edit")
+    }
+
+    @Test func aSecondDaemonOnTheSameFeedIsRefusedWithTheHoldersPid() throws {
+        let h = try Harness()
+        try h.start()
+        let second = try runRedline(["run", "--watch", h.articles.path, "--data-dir", h.data.path])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("\(h.daemon!.process.processIdentifier)"), "stderr: \(second.stderr)")
+        #expect(h.stop() == 0)
+    }
+
+    @Test func undecodableContentIsRejectedOnceAndTheDaemonKeepsGoing() throws {
+        let h = try Harness()
+        try h.start()
+        var bytes = Array("valid start ".utf8)
+        bytes += [0xFF, 0xFE]
+        try Data(bytes).write(to: h.articles.appendingPathComponent("bad.txt"))
+        #expect(h.waitForRecords(1))
+        try h.write("good.txt", "still working\n")
+        #expect(h.waitForRecords(2))
+        #expect(h.stop() == 0)
+        let rejected = h.records.first { $0["type"] as? String == "rejected" }
+        #expect(rejected?["path"] as? String == "bad.txt")
+        #expect((rejected?["reason"] as? String)?.contains("12") == true, "names the byte offset")
+        #expect(h.records.filter { $0["type"] as? String == "rejected" }.count == 1)
+    }
+
+    @Test func aMissingRootIsOneClearLineAndExitStatus78() throws {
+        let dir = try TempDir()
+        let result = try runRedline(["run", "--watch", dir.appending("nope").path, "--data-dir", dir.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains(dir.appending("nope").path))
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import RedlineState
+import Testing
+
+@Suite struct StateStoreTests {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("redline-state-\(UUID().uuidString)")
+    var dbPath: String { dir.appendingPathComponent("state/redline.sqlite").path }
+
+    func article(_ path: String, _ text: String, seq: UInt64) -> ArticleState {
+        ArticleState(root: "/r", path: path, inode: 7, size: Int64(text.utf8.count), sha256: "h\(seq)", text: text,
+            lastSeq: seq)
+    }
+
+    @Test func remembersArticlesAndPositionAcrossReopen() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do {
+            let store = try StateStore(path: dbPath)
+            try store.apply([.upsert(article("a.txt", "سلام", seq: 1))], feedID: "F", lastSeq: 1)
+            try store.apply([.upsert(article("b.txt", "two", seq: 2))], feedID: "F", lastSeq: 2)
+        }
+        let store = try StateStore(path: dbPath)
+        let position = try store.position()
+        #expect(position.feedID == "F")
+        #expect(position.lastSeq == 2)
+        #expect(try store.article(root: "/r", path: "a.txt")?.text == "سلام")
+        #expect(try store.articles().map(\.path) == ["a.txt", "b.txt"])
+    }
+
+    @Test func moveReplacesTheTargetAndDeleteForgets() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try StateStore(path: dbPath)
+        try store.apply(
+            [.upsert(article("a.txt", "A", seq: 1)), .upsert(article("b.txt", "B", seq: 2))], feedID: "F", lastSeq: 2)
+        try store.apply([.move(root: "/r", from: "a.txt", to: "b.txt")], feedID: "F", lastSeq: 3)
+        #expect(try store.articles().map(\.text) == ["A"])
+        #expect(try store.article(root: "/r", path: "b.txt")?.text == "A")
+        try store.apply([.delete(root: "/r", path: "b.txt")], feedID: "F", lastSeq: 4)
+        #expect(try store.count() == 0)
+        #expect(try store.position().lastSeq == 4)
+    }
+
+    @Test func aCorruptFileIsReportedWithTheFixNotACrash() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("state"), withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: dbPath))
+        #expect {
+            _ = try StateStore(path: dbPath)
+        } throws: { error in
+            "\(error)".contains(dbPath) && "\(error)".contains("rebuilds it from the feed")
+        }
+    }
+}
