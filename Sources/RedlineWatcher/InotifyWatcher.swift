@@ -8,9 +8,11 @@ import Synchronization
 ///
 /// Threading: libinotifytools keeps process-wide state and returns each event in static storage, so exactly one
 /// owner thread (a `Thread`, not a Task) makes every library call. It loops on `inotifytools_next_event(1)`;
-/// `addRoot` and `removeRoot` from other threads are queued to it and wait for the answer, so they can take up
-/// to one second (the read timeout) to be served. New directories are handled by the owner thread inline, as soon
-/// as their `CREATE`/`MOVED_TO` is read, so there is no such delay where it matters.
+/// `addRoot`, `removeRoot` and `stop` from other threads are queued to it and wait for the answer. To serve them
+/// without waiting out the 1 s read timeout, the owner thread also watches a private wake-up directory (made with
+/// `mkdtemp` under `$TMPDIR` or `/tmp`) and the caller closes a file there, which wakes the read; those events are
+/// never reported. If that directory cannot be made, requests are served within the 1 s timeout instead. New
+/// directories in the tree are handled by the owner thread inline, as soon as their `CREATE`/`MOVED_TO` is read.
 ///
 /// Only one `InotifyWatcher` can be alive in a process at a time (libinotifytools is a singleton); `init` waits
 /// a while for a stopping one to finish, then throws `.busy`.
@@ -84,9 +86,11 @@ public final class InotifyWatcher: Sendable {
         _ = reply.wait()
     }
 
-    /// Stops the owner thread (within about a second: it reads with a 1 s timeout) and finishes `events`.
+    /// Stops the owner thread and finishes `events`. Waits (up to about a second: the read timeout) for the thread
+    /// to release libinotifytools and remove its wake-up directory.
     public func stop() {
         core.requestStop()
+        core.waitUntilStopped(timeout: .seconds(2))
     }
 }
 
@@ -185,11 +189,17 @@ private final class Core: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let limitReached = Atomic<Bool>(false)
     let watchCount = Atomic<Int>(0)
+    private let exited = DispatchSemaphore(value: 0)
+    private let exitedFlag = Atomic<Bool>(false)
+    /// The file other threads close to wake the owner thread (nil when there is no wake-up directory).
+    let wakeFile = Mutex<String?>(nil)
 
     // Owner thread only.
     private var byPath: [String: Watched] = [:]
     private var byWD: [Int32: String] = [:]
     private var roots: Set<String> = []
+    private var wakeDirectory: String?
+    private var wakeWD: Int32 = -1
     /// Directory `movedFrom`s waiting for their `movedTo`: cookie -> (old path, when seen).
     private var dirMoves: [UInt32: (path: String, at: ContinuousClock.Instant)] = [:]
 
@@ -222,6 +232,7 @@ private final class Core: @unchecked Sendable {
             return
         }
         requests.withLock { $0.append(request) }
+        wake()
         // The thread may have stopped between the check and the append: it drains the queue on exit, and
         // this catches the rest.
         if stopping.load(ordering: .acquiring) { drainRequests(answerOnly: true) }
@@ -229,6 +240,18 @@ private final class Core: @unchecked Sendable {
 
     func requestStop() {
         stopping.store(true, ordering: .releasing)
+        wake()
+    }
+
+    /// Wakes the owner thread out of its read by closing a file in the wake-up directory (plain syscalls, no
+    /// library call, so any thread may do it).
+    func wake() {
+        // Under the lock, so the owner thread cannot remove the directory halfway through.
+        wakeFile.withLock { file in
+            guard let file else { return }
+            let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
     }
 
     private func answerStopped(_ request: Request) {
@@ -270,8 +293,11 @@ private final class Core: @unchecked Sendable {
                         + "raise fs.inotify.max_user_instances or stop other inotify users", errno: code))
             continuation.finish()
             LibrarySlot.release()
+            exitedFlag.store(true, ordering: .releasing)
+            exited.signal()
             return
         }
+        makeWakeDirectory()
         started.send(.some(nil))
         while !stopping.load(ordering: .acquiring) {
             drainRequests(answerOnly: false)
@@ -292,12 +318,24 @@ private final class Core: @unchecked Sendable {
             handle(mask: mask, wd: wd, cookie: cookie, name: name)
         }
         inotifytools_cleanup()
+        removeWakeDirectory()
         byPath.removeAll()
         byWD.removeAll()
         watchCount.store(0, ordering: .relaxed)
         drainRequests(answerOnly: true)
         continuation.finish()
         LibrarySlot.release()
+        exitedFlag.store(true, ordering: .releasing)
+        exited.signal()
+    }
+
+    /// Blocks until the owner thread has exited (or `timeout` passes).
+    func waitUntilStopped(timeout: Duration) {
+        guard !exitedFlag.load(ordering: .acquiring) else { return }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        if exited.wait(timeout: .now() + .nanoseconds(Int(nanoseconds))) == .success {
+            exited.signal()  // let other waiters through too
+        }
     }
 
     private func emit(_ kind: WatchEvent.Kind, _ path: String, isDirectory: Bool, cookie: UInt32 = 0) {
@@ -305,6 +343,8 @@ private final class Core: @unchecked Sendable {
     }
 
     private func handle(mask: UInt32, wd: Int32, cookie: UInt32, name: String) {
+        // A wake-up: the loop serves requests next.
+        if wd == wakeWD && mask & Mask.overflow == 0 { return }
         if mask & Mask.overflow != 0 {
             logger.warning("inotify queue overflowed; rescanning every root")
             for root in roots.sorted() { _ = try? walk(root, synthetic: false) }
@@ -356,6 +396,36 @@ private final class Core: @unchecked Sendable {
         guard !name.isEmpty, byWD[wd] != nil else { return nil }
         while name.count > 1 && name.hasSuffix("/") { name.removeLast() }
         return name
+    }
+
+    // MARK: Wake-up directory
+
+    private func makeWakeDirectory() {
+        var base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        if base.hasSuffix("/") { base.removeLast() }
+        var template = Array((base + "/redline-wake-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            logger.notice("no wake-up directory; watch requests wait for the 1 s read timeout",
+                metadata: ["errno": "\(errno)"])
+            return
+        }
+        let dir = String(cString: made)
+        guard inotifytools_watch_file(dir + "/", Int32(bitPattern: Mask.closeWrite | Mask.onlyDir)) == 1 else {
+            rmdir(dir)
+            return
+        }
+        wakeWD = inotifytools_wd_from_filename(dir + "/")
+        wakeDirectory = dir
+        wakeFile.withLock { $0 = dir + "/wake" }
+    }
+
+    private func removeWakeDirectory() {
+        wakeFile.withLock { $0 = nil }
+        guard let dir = wakeDirectory else { return }
+        unlink(dir + "/wake")
+        rmdir(dir)
+        wakeDirectory = nil
+        wakeWD = -1
     }
 
     // MARK: Directories
