@@ -23,18 +23,318 @@ import Testing
         #expect(try FeedReader(directory: feed.path).records(since: 3).map(\.seq) == [3])
     }
 
-    @Test func historyRebuildsEveryVersion() throws {
+    @Test func everyLineIsWholeJSONWithCrcLast() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        _ = try w.append([created("q.txt", "a \"quoted\" \\ back\tslash\u{1}\r\nمی\u{200C}کند ۱۲۳")])
+        _ = try w.append([FeedRecord(type: .rejected, root: "/r", path: "bad.txt", reason: "not UTF-8")])
+        try w.close()
+        let bytes = feed.bytes("changes.jsonl")
+        #expect(bytes.last == UInt8(ascii: "\n"))
+        let lines = bytes.split(separator: UInt8(ascii: "\n"))
+        #expect(lines.count == 2)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            #expect(object?["crc"] is String)
+            let text = String(decoding: line, as: UTF8.self)
+            #expect(text.hasPrefix("{\"v\":1,\"feed\":\""))
+            #expect(text.range(of: #","crc":"[0-9a-f]{8}"\}$"#, options: .regularExpression) != nil)
+        }
+        let records = try FeedReader(directory: feed.path).records(since: 1)
+        #expect(records[0].content == "a \"quoted\" \\ back\tslash\u{1}\r\nمی\u{200C}کند ۱۲۳")
+        #expect(records[1].reason == "not UTF-8")
+    }
+
+    @Test func crcIsStandardCrc32OfTheLineWithoutTheCrcField() throws {
+        // The CRC-32 check value, so any zlib-compatible implementation agrees.
+        let check = Array("123456789".utf8).withUnsafeBufferPointer { CRC32.checksum($0) }
+        #expect(check == 0xCBF4_3926)
+        let feed = TempFeed()
+        let w = try writer(feed)
+        _ = try w.append([created("a.txt", "متن")])
+        try w.close()
+        let line = String(decoding: feed.bytes("changes.jsonl").dropLast(), as: UTF8.self)
+        let stored = String(line.suffix(10).prefix(8))
+        let covered = Array((String(line.dropLast(18)) + "}").utf8)
+        let computed = covered.withUnsafeBufferPointer { CRC32.checksum($0) }
+        #expect(stored == hex8(computed))
+    }
+
+    @Test func damagedRecordIsReportedWithSegmentAndLine() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        for i in 0..<5 { _ = try w.append([created("a\(i).txt", "text \(i)")]) }
+        try w.close()
+        var bytes = feed.bytes("changes.jsonl")
+        // Flip one letter of the third record's content.
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let offset = lines[0].count + 1 + lines[1].count + 1 + 40
+        bytes[offset] ^= 0x01
+        try feed.write("changes.jsonl", bytes)
+        #expect {
+            try FeedCheck.run(directory: feed.path)
+        } throws: { error in
+            let e = error as? FeedError
+            return e?.code == .corrupt && e!.message.contains("changes.jsonl line 3") && e!.message.contains("crc")
+        }
+        #expect {
+            try FeedReader(directory: feed.path).records(since: 1)
+        } throws: { error in
+            (error as? FeedError)?.message.contains("line 3") ?? false
+        }
+    }
+
+    @Test func secondWriterIsRefusedNamingTheHolder() throws {
+        let feed = TempFeed()
+        let first = try writer(feed)
+        #expect {
+            try writer(feed)
+        } throws: { error in
+            let e = error as? FeedError
+            return e?.code == .locked && e!.message.contains("pid \(getpid())")
+        }
+        try first.close()
+        let again = try writer(feed)
+        #expect(again.lastSeq == 0)
+        try again.close()
+    }
+
+    @Test func cleanShutdownLeavesMarkerAndReopenContinues() throws {
+        let feed = TempFeed()
+        var w = try writer(feed)
+        let id = w.feedID
+        _ = try w.append([created("a.txt", "1"), created("b.txt", "2")])
+        try w.close()
+        #expect(feed.names().contains("clean-shutdown"))
+        w = try writer(feed)
+        #expect(!feed.names().contains("clean-shutdown"))
+        #expect(w.feedID == id)
+        #expect(w.lastSeq == 2)
+        #expect(try w.append([created("c.txt", "3")]).first?.seq == 3)
+        #expect {
+            try w.close()
+            _ = try w.append([created("d.txt", "4")])
+        } throws: { _ in true }
+    }
+
+    @Test(arguments: [FsyncPolicy.always, .interval(milliseconds: 5), .never])
+    func everyPolicyKeepsEveryRecord(policy: FsyncPolicy) throws {
+        let feed = TempFeed()
+        let w = try writer(feed, FeedOptions(fsync: policy))
+        for i in 0..<20 { _ = try w.append([created("a\(i).txt", "t"), created("b\(i).txt", "u")]) }
+        try w.close()
+        #expect(try FeedCheck.run(directory: feed.path).records == 40)
+    }
+}
+
+@Suite struct RecoveryTests {
+    /// A feed of three records left as if the writer had crashed (no clean-shutdown marker).
+    func crashedFeed() throws -> (TempFeed, String) {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        _ = try w.append([created("a.txt", "one")])
+        _ = try w.append([created("b.txt", "two")])
+        _ = try w.append([created("c.txt", "three")])
+        let id = w.feedID
+        // Dropped without close(): an unclean shutdown.
+        _ = w
+        return (feed, id)
+    }
+
+    static let tails: [(String, [UInt8])] = [
+        ("cut mid-line", Array(#"{"v":1,"feed":"x","seq":4,"id":"#.utf8)),
+        ("garbage", Array("garbage\u{0}\u{7f} not json\n more".utf8)),
+        ("NUL-filled", [UInt8](repeating: 0, count: 4096)),
+    ]
+
+    @Test(arguments: 0..<3)
+    func tornTailIsCutAndReported(which: Int) throws {
+        let (name, tail) = RecoveryTests.tails[which]
+        let (feed, id) = try crashedFeed()
+        let goodBytes = feed.bytes("changes.jsonl").count
+        try feed.append("changes.jsonl", tail)
+        let w = try writer(feed)
+        #expect(w.feedID == id, "\(name)")
+        #expect(w.lastSeq == 4, "\(name): three records kept, one recovered record appended")
+        _ = try w.append([created("d.txt", "four")])
+        try w.close()
+        let records = try FeedReader(directory: feed.path).records(since: 1)
+        #expect(records.map(\.seq) == [1, 2, 3, 4, 5])
+        #expect(records[3].type == .recovered)
+        #expect(records[3].detail?["byte_offset"] == String(goodBytes))
+        #expect(records[3].detail?["cut_bytes"] == String(tail.count))
+        #expect(records[3].reason?.contains("cut \(tail.count) bytes") == true)
+        #expect(records[4].path == "d.txt")
+        #expect(try FeedCheck.run(directory: feed.path).records == 5)
+    }
+
+    @Test func seqGapCutsEverythingFromTheGap() throws {
+        let (feed, _) = try crashedFeed()
+        var lines = feed.bytes("changes.jsonl").split(separator: UInt8(ascii: "\n")).map { Array($0) + [10] }
+        lines.swapAt(1, 2)  // seq 1, 3, 2: line 2 breaks continuity
+        try feed.write("changes.jsonl", lines.flatMap { $0 })
+        let w = try writer(feed)
+        #expect(w.lastSeq == 2)
+        try w.close()
+        let records = try FeedReader(directory: feed.path).records(since: 1)
+        #expect(records.map(\.type) == [.created, .recovered])
+        #expect(records[1].reason?.contains("seq 3 where 2 was expected") == true)
+    }
+
+    @Test func intactTailAfterCrashAddsNoRecoveredRecord() throws {
+        let (feed, _) = try crashedFeed()
+        let w = try writer(feed)
+        #expect(w.lastSeq == 3)
+        try w.close()
+        #expect(try FeedReader(directory: feed.path).records(since: 1).allSatisfy { $0.type == .created })
+    }
+}
+
+@Suite struct SegmentTests {
+    @Test func rotationSealsSegmentsNamedByFirstSeq() throws {
+        let feed = TempFeed()
+        let w = try writer(feed, FeedOptions(fsync: .never, segmentBytes: 2000))
+        for i in 1...30 { _ = try w.append([created("a\(i).txt", String(repeating: "م", count: 100))]) }
+        try w.close()
+        let sealed = feed.names().filter { $0.hasPrefix("changes-") }
+        #expect(sealed.count >= 3)
+        #expect(sealed.first == "changes-00000000000000000001.jsonl")
+        let report = try FeedCheck.run(directory: feed.path)
+        #expect(report.records == 30)
+        #expect(report.segments == sealed.count + 1)
+        #expect(report.firstSeq == 1 && report.lastSeq == 30)
+        #expect(try FeedReader(directory: feed.path).records(since: 1).map(\.seq) == Array(1...30))
+        // Starting in the middle picks the right segment.
+        #expect(try FeedReader(directory: feed.path).records(since: 17).map(\.seq) == Array(17...30))
+        // Each sealed segment starts with the seq in its name.
+        for name in sealed {
+            let first = FileIO.sealedFirstSeq(name)!
+            let prefix = String(decoding: feed.bytes(name).prefix(200), as: UTF8.self)
+            #expect(prefix.contains("\"seq\":\(first),"))
+        }
+    }
+
+    @Test func retentionDeletesWholeOldSegmentsAndReadersSayWhatIsGone() throws {
+        let feed = TempFeed()
+        let w = try writer(feed, FeedOptions(fsync: .never, segmentBytes: 1500, retainSegments: 1))
+        for i in 1...30 { _ = try w.append([created("a\(i).txt", String(repeating: "x", count: 200))]) }
+        try w.close()
+        let sealed = feed.names().filter { $0.hasPrefix("changes-") }
+        #expect(sealed.count == 1)
+        let report = try FeedCheck.run(directory: feed.path)
+        let first = try #require(report.firstSeq)
+        #expect(first > 1)
+        #expect(report.lastSeq == 30)
+        #expect {
+            try FeedReader(directory: feed.path).records(since: 1)
+        } throws: { error in
+            let e = error as? FeedError
+            return e?.code == .retention && e!.message.contains("before seq \(first)")
+        }
+        let cursor = try FeedReader(directory: feed.path).cursor(since: 1, strict: false)
+        #expect(try cursor.next()?.seq == first)
+    }
+
+    @Test func cursorPicksUpAppendsAndRotationWithoutLossOrDuplicates() throws {
+        let feed = TempFeed()
+        let w = try writer(feed, FeedOptions(fsync: .never, segmentBytes: 1200))
+        _ = try w.append([created("a.txt", "first")])
+        let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
+        var seen: [UInt64] = []
+        while let r = try cursor.next() { seen.append(r.seq) }
+        #expect(seen == [1])
+        for round in 0..<10 {
+            for i in 0..<(round % 3 + 1) {
+                _ = try w.append([created("b\(round)-\(i).txt", String(repeating: "ک", count: 150))])
+            }
+            while let r = try cursor.next() { seen.append(r.seq) }
+        }
+        try w.close()
+        #expect(feed.names().filter { $0.hasPrefix("changes-") }.count >= 2)
+        #expect(seen == Array(1...w.lastSeq))
+        #expect(cursor.nextSeq == w.lastSeq + 1)
+    }
+
+    @Test func cursorNeverReturnsALineBeforeItsNewline() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        _ = try w.append([created("a.txt", "one")])
+        try w.close()
+        let full = feed.bytes("changes.jsonl")
+        let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
+        try feed.write("changes.jsonl", Array(full.dropLast()))
+        #expect(try cursor.next() == nil)
+        try feed.append("changes.jsonl", [UInt8(ascii: "\n")])
+        #expect(try cursor.next()?.seq == 1)
+    }
+}
+
+@Suite struct HistoryTests {
+    @Test func rebuildsEveryVersionThroughEditsMovesAndDeletes() throws {
         let feed = TempFeed()
         let w = try writer(feed)
         let v1 = "ترمپ گفت.\n\nکنترول"
         let v2 = "ترامپ گفت.\n\nکنترل"
-        _ = try w.append([created("a.txt", v1)])
+        _ = try w.append([created("a.txt", v1), created("gone.txt", "bye")])
         _ = try w.append([modified("a.txt", v1, v2)])
-        _ = try w.append([moved("a.txt", "b.txt", v2, v2 + "\n\nتازه")])
+        _ = try w.append([moved("a.txt", "dir/b.txt", v2, v2 + "\n\nتازه")])
+        _ = try w.append([deleted("gone.txt", "bye")])
         try w.close()
         var history = ArticleHistory()
         for r in try FeedReader(directory: feed.path).records(since: 1) { try history.apply(r) }
-        #expect(history.articles[ArticleKey(root: "/srv/news", path: "b.txt")]?.text == v2 + "\n\nتازه")
-        #expect(history.articles[ArticleKey(root: "/srv/news", path: "a.txt")] == nil)
+        #expect(history.articles.count == 1)
+        #expect(history.articles[ArticleKey(root: "/srv/news", path: "dir/b.txt")]?.text == v2 + "\n\nتازه")
+        #expect(history.versionsVerified == 4)
+    }
+
+    @Test func aVersionThatDoesNotMatchItsHashIsRefused() throws {
+        var history = ArticleHistory()
+        var record = created("a.txt", "text")
+        record.after = VersionInfo(sha256: String(repeating: "0", count: 64), size: 4)
+        #expect {
+            try history.apply(record)
+        } throws: { error in
+            let e = error as? FeedError
+            return e?.code == .mismatch && e!.message.contains("a.txt")
+        }
+    }
+
+    @Test func anEditOfAnUnknownArticleIsRefused() throws {
+        var history = ArticleHistory()
+        #expect(throws: FeedError.self) { try history.apply(modified("never.txt", "a", "b")) }
+    }
+
+    @Test func aPatchAgainstTheWrongBaseIsRefused() throws {
+        var history = ArticleHistory()
+        try history.apply(created("a.txt", "one two"))
+        #expect(throws: FeedError.self) { try history.apply(modified("a.txt", "three four", "three five")) }
+    }
+}
+
+@Suite struct FilterTests {
+    @Test func filtersByTypeClassPathAndSignificance() {
+        let edit = modified("politics/a.txt", "قیمت ۱۰ دلار است.", "قیمت ۱۲ دلار است.")
+        let new = created("sport/b.txt", "x")
+        #expect(RecordFilter(types: [.created]).matches(new))
+        #expect(!RecordFilter(types: [.created]).matches(edit))
+        #expect(RecordFilter(pathGlob: "politics/*").matches(edit))
+        #expect(!RecordFilter(pathGlob: "politics/*").matches(new))
+        let classes = Set(edit.changes?.map(\.class) ?? [])
+        #expect(!classes.isEmpty)
+        #expect(RecordFilter(classes: classes).matches(edit))
+        #expect(!RecordFilter(classes: classes).matches(new))
+        #expect(RecordFilter(minSignificance: .cosmetic).matches(edit))
+        #expect(RecordFilter(minSignificance: .substantive).matches(new))
+    }
+
+    @Test func textLineNamesTimeTypePathAndClasses() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        let out = try w.append([modified("a.txt", "قیمت ۱۰ دلار است.", "قیمت ۱۲ دلار است.")])
+        try w.close()
+        let line = TextLine.render(out[0], verbose: true)
+        #expect(line.hasPrefix("2026-11-18T11:06:40.123Z  #1  modified  a.txt"))
+        #expect(line.contains("="))
+        #expect(line.split(separator: "\n").count >= 2)
     }
 }
