@@ -251,6 +251,7 @@ struct Engine {
         matchByHash(oh, nh)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         matchBySimilarity()
+        matchBySlot()
         extendSplitsAndMerges()
     }
 
@@ -293,6 +294,35 @@ struct Engine {
             return $0.j < $1.j
         }
         for c in candidates where oldUnit[c.i] == -1 && newUnit[c.j] == -1 { pair(c.i, c.j) }
+    }
+
+    /// Pairs, in order, the unmatched paragraphs left in the same slot between two matched
+    /// neighbours when both sides have as many: a short paragraph whose words were respelled or
+    /// reworded is still that paragraph (Dice >= 0.25, or both have at most 8 distinct words).
+    mutating func matchBySlot() {
+        var i = 0
+        let oldCount = old.paragraphs.count
+        let newCount = new.paragraphs.count
+        while i < oldCount {
+            if oldUnit[i] >= 0 {
+                i += 1
+                continue
+            }
+            let first = i
+            while i < oldCount, oldUnit[i] == -1 { i += 1 }
+            let oldGap = Array(first..<i)
+            let prevNew = first > 0 ? units[oldUnit[first - 1]].new.upperBound : -1
+            let nextNew = i < oldCount ? units[oldUnit[i]].new.lowerBound : newCount
+            guard prevNew < nextNew else { continue }
+            let newGap = ((prevNew + 1)..<nextNew).filter { newUnit[$0] == -1 }
+            guard newGap.count == oldGap.count, newGap.count == nextNew - prevNew - 1 else { continue }
+            for (a, b) in zip(oldGap, newGap) {
+                let sa = keySet(0, a...a)
+                let sb = keySet(1, b...b)
+                let c = Self.common(sa, sb)
+                if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }
+            }
+        }
     }
 
     /// Grows matched units over adjacent unmatched paragraphs that are a split or merge of them:

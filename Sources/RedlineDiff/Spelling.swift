@@ -37,6 +37,8 @@ enum Spelling {
         let minLen = min(a.count, b.count)
         let maxLen = max(a.count, b.count)
         if minLen < 4 { return .no }
+        // Punctuation joined or split words (resign / re-sign): a different word.
+        if a.contains(0x1F) || b.contains(0x1F) { return .no }
         if a.contains(where: isDigitOrSeparator) || b.contains(where: isDigitOrSeparator) { return .no }
         let arabic = a.contains(where: Scalars.isArabicScript) || b.contains(where: Scalars.isArabicScript)
         if !arabic, isCommonEnglish(a), isCommonEnglish(b) { return .no }
