@@ -130,3 +130,20 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
     }
 }
+
+/// `redline run --check-config` as an administrator uses it before a reload.
+@Suite struct CheckConfigTests {
+    @Test func aValidFileExitsZeroAndAnInvalidOneSeventyEightWithOneLine() throws {
+        let dir = try TempDir()
+        let good = dir.appending("good.toml")
+        try "[[root]]\npath = \"\(dir.path)\"\n".write(to: good, atomically: true, encoding: .utf8)
+        let ok = try runRedline(["run", "--check-config", "--config", good.path])
+        #expect(ok.status == 0)
+        let bad = dir.appending("bad.toml")
+        try "[[root]]\npath = \"\(dir.path)\"\nincluded = []\n".write(to: bad, atomically: true, encoding: .utf8)
+        let result = try runRedline(["run", "--check-config", "--config", bad.path])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(bad.path):3: included: unknown key"), "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}
