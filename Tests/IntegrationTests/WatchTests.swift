@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// The watcher's promises, end to end: real inotify, the real daemon, the real feed.
+@Suite(.serialized) struct WatchTests {
+    typealias Harness = DaemonTests.Harness
+
+    func summary(_ records: some Sequence<[String: Any]>) -> [String] {
+        records.map { record in
+            let type = record["type"] as? String ?? "?"
+            let path = record["path"] as? String ?? "?"
+            if let from = record["from_path"] as? String { return "\(type) \(from) -> \(path)" }
+            return "\(type) \(path)"
+        }
+    }
+
+    @Test func filesWrittenRightAfterMkdirPAreSeen() throws {
+        let h = try Harness()
+        try h.start()
+        let deep = h.articles.appendingPathComponent("a/b/c")
+        try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
+        try Data("x\n".utf8).write(to: deep.appendingPathComponent("new.txt"))
+        #expect(h.waitForRecords(1))
+        try h.write("a/b/c/d/e/later.txt", "y\n")
+        #expect(h.waitForRecords(2))
+        #expect(h.stop() == 0)
+        #expect(Set(summary(h.records)) == ["created a/b/c/new.txt", "created a/b/c/d/e/later.txt"])
+    }
+
+    @Test func anAtomicSaveIsOneModifiedRecordAndNothingForTheTempFile() throws {
+        let h = try Harness()
+        try h.write("story.txt", "version one\n")
+        try h.start()
+        #expect(h.waitForRecords(1))
+        let temp = h.articles.appendingPathComponent(".story.txt.XXXX12")
+        try Data("version two\n".utf8).write(to: temp)
+        #expect(rename(temp.path, h.articles.appendingPathComponent("story.txt").path) == 0)
+        #expect(h.waitForRecords(2))
+        try h.write("marker.txt", "m\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+        #expect(summary(h.records) == ["created story.txt", "modified story.txt", "created marker.txt"])
+    }
+
+    @Test func renamesKeepHistoryAndDeletesAreRecorded() throws {
+        let h = try Harness()
+        try h.write("world/one.txt", "one\n")
+        try h.write("world/two.txt", "two\n")
+        try h.write("solo.txt", "solo\n")
+        try h.start()
+        #expect(h.waitForRecords(3))
+        let fm = FileManager.default
+        try fm.moveItem(at: h.articles.appendingPathComponent("solo.txt"), to: h.articles.appendingPathComponent("renamed.txt"))
+        #expect(h.waitForRecords(4))
+        try fm.moveItem(at: h.articles.appendingPathComponent("world"), to: h.articles.appendingPathComponent("europe"))
+        #expect(h.waitForRecords(6))
+        try h.write("europe/one.txt", "one, edited after the directory moved\n")
+        #expect(h.waitForRecords(7))
+        try fm.removeItem(at: h.articles.appendingPathComponent("europe/two.txt"))
+        #expect(h.waitForRecords(8))
+        #expect(h.stop() == 0)
+        #expect(
+            summary(h.records.dropFirst(3)) == [
+                "moved solo.txt -> renamed.txt", "moved world/one.txt -> europe/one.txt",
+                "moved world/two.txt -> europe/two.txt", "modified europe/one.txt", "deleted europe/two.txt",
+            ])
+    }
+
+    @Test func fifosSymlinksAndOversizedFilesNeverStallTheDaemon() throws {
+        let h = try Harness()
+        let config = h.dir.appending("redline.toml")
+        try """
+            max_file_bytes = 100
+            [[root]]
+            path = "\(h.articles.path)"
+            """.write(to: config, atomically: true, encoding: .utf8)
+        try h.start(["--config", config.path])
+        #expect(mkfifo(h.articles.appendingPathComponent("pipe.txt").path, 0o644) == 0)
+        #expect(symlink("/etc/hostname", h.articles.appendingPathComponent("leak.txt").path) == 0)
+        try h.write("big.txt", String(repeating: "long ", count: 100))
+        try h.write("fine.txt", "small enough\n")
+        #expect(h.waitForRecords(2))
+        try h.write("after.txt", "still running\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+        #expect(Set(summary(h.records)) == ["rejected big.txt", "created fine.txt", "created after.txt"])
+        let rejected = h.records.first { $0["type"] as? String == "rejected" }
+        #expect((rejected?["reason"] as? String)?.contains("max_file_bytes") == true)
+    }
+
+    /// The issue's overflow storm: the daemon is frozen while 30,000 articles appear, so the
+    /// kernel queue (16,384 events by default) overflows; after SIGCONT every article is recorded
+    /// exactly once and a `rescan` record says why.
+    @Test func anOverflowStormLosesNothingAndDuplicatesNothing() throws {
+        let h = try Harness()
+        // The directories exist (and are watched) before the storm, so its events queue up in the kernel.
+        for batch in 0..<30 {
+            try FileManager.default.createDirectory(
+                at: h.articles.appendingPathComponent("batch\(batch)"), withIntermediateDirectories: true)
+        }
+        try h.start()
+        h.daemon!.signal(SIGSTOP)
+        let count = 30_000
+        for batch in 0..<30 {
+            let dir = h.articles.appendingPathComponent("batch\(batch)")
+            for i in 0..<(count / 30) {
+                try Data("article \(batch)-\(i)\n".utf8).write(to: dir.appendingPathComponent("a\(i).txt"))
+            }
+        }
+        h.daemon!.signal(SIGCONT)
+        #expect(eventually(seconds: 300) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
+        // Give it a moment to (wrongly) add duplicates before counting.
+        try h.write("zz-marker.txt", "last\n")
+        #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
+        #expect(h.stop() == 0)
+        let created = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
+        #expect(created.count == count + 1)
+        #expect(Set(created).count == count + 1, "each article once")
+        #expect(h.records.contains { $0["type"] as? String == "rescan" }, "the overflow is reported")
+        let seqs = h.records.compactMap { $0["seq"] as? Int }
+        #expect(seqs == Array(1...seqs.count))
+    }
+}
