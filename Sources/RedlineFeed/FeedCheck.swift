@@ -29,6 +29,9 @@ public struct FeedCheckReport: Sendable, Equatable {
 /// the speed of reading the files; the crc guards the JSON (a line whose crc matches is byte-for-byte what
 /// the writer serialised).
 public enum FeedCheck {
+    /// The CRC-32 implementation in use: `isa-l` (libisal2), `zlib` or `portable`; all give the same values.
+    public static var crcImplementation: String { CRC32.implementation }
+
     /// Checks the feed in `directory`.
     /// - Throws: ``FeedError`` `.corrupt` naming the first bad segment, line and reason; `.notFound` if there is
     ///   no feed there.
@@ -90,6 +93,6 @@ public enum FeedCheck {
         defer { munmap(map, size) }
         _ = madvise(map, size, MADV_SEQUENTIAL)
         let buffer = UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size)
-        return (SegmentScan.scan(buffer, feedID: feedID, expectedFirst: expectedFirst), size)
+        return (SegmentScan.scanInParallel(buffer, feedID: feedID, expectedFirst: expectedFirst), size)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +29,55 @@ struct SegmentScan {
         var line: Int
         /// Why it is bad.
         var reason: String
+    }
+
+    /// ``scan(_:feedID:expectedFirst:)`` on two halves at once (split at a line boundary), for big segments.
+    ///
+    /// The result is the same as scanning in one pass: the second half's first seq must follow the first
+    /// half's last, and its damage is reported at its offset and line in the whole buffer.
+    static func scanInParallel(_ bytes: UnsafeBufferPointer<UInt8>, feedID: String?, expectedFirst: UInt64?) -> SegmentScan {
+        guard bytes.count >= 8 << 20, let base = bytes.baseAddress,
+            let nl = memchr(base + bytes.count / 2, 0x0A, bytes.count - bytes.count / 2)
+        else { return scan(bytes, feedID: feedID, expectedFirst: expectedFirst) }
+        let split = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) - base + 1
+        guard split < bytes.count else { return scan(bytes, feedID: feedID, expectedFirst: expectedFirst) }
+        final class Halves: @unchecked Sendable {
+            var scans: [SegmentScan] = [SegmentScan(), SegmentScan()]
+            let parts: [UnsafeBufferPointer<UInt8>]
+            init(_ parts: [UnsafeBufferPointer<UInt8>]) { self.parts = parts }
+        }
+        let halves = Halves([
+            UnsafeBufferPointer(rebasing: bytes[0..<split]), UnsafeBufferPointer(rebasing: bytes[split...]),
+        ])
+        // A plain thread for the second half: the cooperative pool may not give us a second worker.
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let result = scan(halves.parts[1], feedID: feedID, expectedFirst: nil)
+            halves.scans[1] = result
+            done.signal()
+        }
+        thread.start()
+        halves.scans[0] = scan(halves.parts[0], feedID: feedID, expectedFirst: expectedFirst)
+        done.wait()
+        var first = halves.scans[0]
+        let second = halves.scans[1]
+        if first.damage != nil { return first }
+        let want = (first.lastSeq ?? 0) + 1
+        if let start = second.firstSeq, start != want {
+            first.damage = Damage(offset: split, line: first.records + 1, reason: "seq \(start) where \(want) was expected")
+            return first
+        }
+        if second.records > 0 {
+            first.records += second.records
+            first.lastSeq = second.lastSeq
+            first.validBytes = split + second.validBytes
+        }
+        if var damage = second.damage {
+            damage.offset += split
+            damage.line += first.records - second.records
+            first.damage = damage
+        }
+        return first
     }
 
     /// Checks `bytes` line by line: crc, envelope, format version, feed UUID and seq continuity.
@@ -71,7 +122,9 @@ struct SegmentScan {
                 }
                 let feed = UnsafeBufferPointer(rebasing: lineBytes[envelope.feedRange])
                 if let known = feedBytes {
-                    if !known.elementsEqual(feed) {
+                    let same = known.count == feed.count
+                    && known.withUnsafeBufferPointer { memcmp($0.baseAddress!, feed.baseAddress!, feed.count) == 0 }
+                if !same {
                         result.damage = Damage(
                             offset: offset, line: line,
                             reason: "feed \(String(decoding: feed, as: UTF8.self)) differs from "

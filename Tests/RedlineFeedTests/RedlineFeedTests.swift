@@ -60,6 +60,22 @@ import Testing
         #expect(stored == hex8(computed))
     }
 
+    @Test func everyCrcImplementationAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 1000, 4097] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            bytes.withUnsafeBufferPointer { b in
+                let base = b.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                let portable = CRC32.portable(0, base, length)
+                #expect(CRC32.update(0, base, length) == portable)
+                if let zlib = CRC32.zlib { #expect(UInt32(zlib(0, base, length)) == portable) }
+                if let isal = CRC32.isal { #expect(isal(0, base, UInt64(length)) == portable) }
+                let split = length / 3
+                #expect(CRC32.update(CRC32.update(0, base, split), base + split, length - split) == portable)
+            }
+        }
+    }
+
     @Test func damagedRecordIsReportedWithSegmentAndLine() throws {
         let feed = TempFeed()
         let w = try writer(feed)
