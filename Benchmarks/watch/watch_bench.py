@@ -374,10 +374,10 @@ def main():
     if report["burst"]:
         lines.append("")
         lines.append("Burst ingest: %d new articles in %d new directories" % (args.burst, (args.burst + 99) // 100))
-        lines.append("%-16s %10s %12s %14s %14s %14s" % (
+        lines.append("%-22s %10s %12s %14s %14s %14s" % (
             "", "written s", "records", "last record s", "inotifywait", "last event s"))
         for mode, b in report["burst"].items():
-            lines.append("%-16s %10.2f %12s %14.2f %14s %14.2f" % (
+            lines.append("%-22s %10.2f %12s %14.2f %14s %14.2f" % (
                 "redline " + mode, b["write_s"], "%d/%d" % (b["redline_records"], b["files"]),
                 b["redline_last_s"], "%d/%d" % (b["inotifywait_events"], b["files"]), b["inotifywait_last_s"]))
     if report["errors"]:

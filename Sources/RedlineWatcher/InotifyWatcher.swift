@@ -15,7 +15,7 @@ import Synchronization
 /// directories in the tree are handled by the owner thread inline, as soon as their `CREATE`/`MOVED_TO` is read.
 ///
 /// Only one `InotifyWatcher` can be alive in a process at a time (libinotifytools is a singleton); `init` waits
-/// a while for a stopping one to finish, then throws `.busy`.
+/// up to a minute for the previous one to be stopped, then throws `.busy`.
 ///
 /// What the backend adds to raw inotify:
 /// - it walks directories itself (`IN_ONLYDIR | IN_DONT_FOLLOW`, never following symlinks out of the root) and
@@ -101,8 +101,9 @@ private enum LibrarySlot {
     static let taken = Mutex(false)
 
     static func acquire() throws(WatchError) {
-        // A watcher that was just stopped releases the slot within about a second.
-        for _ in 0..<300 {
+        // A watcher that was just stopped releases the slot within about a second; test suites that each run a
+        // watcher in one process take turns here, hence the generous minute.
+        for _ in 0..<3000 {
             let got = taken.withLock { taken in
                 if taken { return false }
                 taken = true
@@ -379,6 +380,8 @@ private final class Core: @unchecked Sendable {
             if isDirectory, let from = dirMoves.removeValue(forKey: cookie) {
                 renameTree(from: from.path, to: path)
                 emit(.movedTo, path, isDirectory: true, cookie: cookie)
+                // Made and renamed before its CREATE was read, it never got a watch: watch it now.
+                if byPath[path] == nil { directoryAppeared(path) }
             } else {
                 emit(.movedTo, path, isDirectory: isDirectory, cookie: cookie)
                 if isDirectory { directoryAppeared(path) }

@@ -26,8 +26,9 @@ final class TempTree: Sendable {
         try FileManager.default.createDirectory(atPath: url(relative), withIntermediateDirectories: true)
     }
 
+    /// rename(2), which replaces `to` (as editors' atomic saves do).
     func move(_ from: String, _ to: String) throws {
-        try FileManager.default.moveItem(atPath: url(from), toPath: url(to))
+        guard rename(url(from), url(to)) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 }
 
@@ -168,6 +169,38 @@ final class EventLog: Sendable {
         try other.write("marker.txt")
         await log.waitFor("marker") { $0.kind == .closeWrite && $0.path == other.url("marker.txt") }
         #expect(!log.events.contains { $0.path.hasPrefix(tree.path + "/") && $0.kind != .ignored })
+    }
+
+    @Test func anAtomicSaveSettlesToOneRenameOntoTheArticle() async throws {
+        let tree = TempTree()
+        try tree.write("article.txt", "old\n")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try tree.write(".article.txt.swp", "new\n")
+        try tree.move(".article.txt.swp", "article.txt")
+        await log.waitFor("movedTo article.txt") { $0.kind == .movedTo && $0.path == tree.url("article.txt") }
+        var settler = Settler()
+        let now = ContinuousClock.now
+        for event in log.events { settler.observe(event, at: now) }
+        #expect(
+            settler.due(at: now + .seconds(10))
+                == [.moved(from: tree.url(".article.txt.swp"), to: tree.url("article.txt"))])
+    }
+
+    @Test func deletingTheRootIsReported() async throws {
+        let tree = TempTree()
+        try tree.mkdir("sub")
+        try tree.write("sub/a.txt")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try FileManager.default.removeItem(atPath: tree.path)
+        await log.waitFor("deleteSelf of the root") { $0.kind == .deleteSelf && $0.path == tree.path }
+        #expect(log.events.contains { $0.kind == .delete && $0.path == tree.url("sub/a.txt") })
+        // The kernel drops the watches; the watcher forgets them.
+        await log.waitFor("ignored of the root") { $0.kind == .ignored && $0.path == tree.path }
+        #expect(log.watcher.watchedDirectories == 0)
     }
 
     @Test func stopFinishesTheStream() async throws {
