@@ -43,28 +43,41 @@ struct PatchBuilder {
 }
 
 extension Engine {
-    func tokenRange(_ side: Side, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
-        side.paragraphs[paragraphs.lowerBound].lowerBound..<side.paragraphs[paragraphs.upperBound].upperBound
-    }
-
     func countWords(_ side: Side, _ r: Range<Int>) -> Int {
         var c = 0
         for t in r where side.tokens[t].kind == .word || side.tokens[t].kind == .number { c += 1 }
         return c
     }
 
+    func unitBytes(_ side: Side, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
+        side.paragraphs[paragraphs.lowerBound].lowerBound..<side.paragraphs[paragraphs.upperBound].upperBound
+    }
+
+    func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        let ab = old.byteRange(a)
+        let bb = new.byteRange(b)
+        return ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
+    }
+
+    func sameByteRanges(_ ab: Range<Int>, _ bb: Range<Int>) -> Bool {
+        ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
+    }
+
     mutating func run() -> TextDiff {
         matchParagraphs()
         markMoves()
 
-        // Token diff of every unit over its non-whitespace tokens (so a re-wrap never drags a word
-        // out of place); the gaps between matched tokens are the hunks, whitespace included.
+        // Token diff of every changed unit over its non-whitespace tokens (so a re-wrap never
+        // drags a word out of place); the gaps between matched tokens are the hunks.
         var pairsOfUnit: [[(a: Int, b: Int)]?] = Array(repeating: nil, count: units.count)
         var hunks: [Hunk] = []
-        for (u, unit) in units.enumerated() {
-            let ar = tokenRange(old, unit.old)
-            let br = tokenRange(new, unit.new)
-            if sameBytes(ar, br) { continue }
+        for u in units.indices {
+            let unit = units[u]
+            if sameByteRanges(unitBytes(old, unit.old), unitBytes(new, unit.new)) { continue }
+            let ar = spanTokens(0, unit.old)
+            let br = spanTokens(1, unit.new)
+            units[u].oldTokens = ar
+            units[u].newTokens = br
             let pairs = alignTokens(ar, br)
             pairsOfUnit[u] = pairs
             forEachGap(pairs, ar, br) { ga, gb in
@@ -101,44 +114,41 @@ extension Engine {
             }
         }
 
-        let merged = hunks
-
         var summary = DiffSummary()
         var ordered: [(key: Int, change: Change)] = []
         func add(_ key: Int, _ change: Change) {
             ordered.append((key, change))
             summary[change.class] += 1
         }
-        func spanChange(
+        func change(
             _ cls: ChangeClass, rule: String? = nil, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
             oldKey: String? = nil, newKey: String? = nil
         ) -> Change {
-            let ab = a.map { old.byteRange($0) }
-            let bb = b.map { new.byteRange($0) }
-            return Change(
+            Change(
                 class: cls, rule: rule, oldParagraph: oldPara, newParagraph: newPara,
-                oldText: ab.map { old.text($0) }, newText: bb.map { new.text($0) },
-                oldStart: ab?.lowerBound, oldEnd: ab?.upperBound, newStart: bb?.lowerBound, newEnd: bb?.upperBound,
+                oldText: a.map { old.text($0) }, newText: b.map { new.text($0) },
+                oldStart: a?.lowerBound, oldEnd: a?.upperBound, newStart: b?.lowerBound, newEnd: b?.upperBound,
                 oldKey: oldKey, newKey: newKey)
         }
 
         // Moves first at the unit's place, then its inner edits.
-        for (u, unit) in units.enumerated() where unit.moved {
+        for unit in units where unit.moved {
             add(
                 2 * unit.new.lowerBound,
-                spanChange(
+                change(
                     .paragraphMoved, oldPara: unit.old.lowerBound, newPara: unit.new.lowerBound,
-                    a: tokenRange(old, unit.old), b: tokenRange(new, unit.new)))
-            _ = u
+                    a: unitBytes(old, unit.old), b: unitBytes(new, unit.new)))
         }
-        for h in merged {
+        for h in hunks {
             let unit = units[h.unit]
-            let oldPara = old.paragraph(containing: h.a.lowerBound, in: unit.old)
-            let newPara = new.paragraph(containing: h.b.lowerBound, in: unit.new)
+            let ab = old.byteRange(h.a, in: unit.oldTokens)
+            let bb = new.byteRange(h.b, in: unit.newTokens)
+            let oldPara = old.paragraph(containingByte: ab.lowerBound, in: unit.old)
+            let newPara = new.paragraph(containingByte: bb.lowerBound, in: unit.new)
             add(
                 2 * newPara,
-                spanChange(
-                    h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: h.a, b: h.b,
+                change(
+                    h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: ab, b: bb,
                     oldKey: h.oldKey, newKey: h.newKey))
             if h.changeClass != .whitespace && h.changeClass != .punctuation {
                 summary.wordsRemoved += countWords(old, h.a)
@@ -146,8 +156,9 @@ extension Engine {
             }
         }
         for j in new.paragraphs.indices where newUnit[j] == -1 {
-            add(2 * j, spanChange(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
-            summary.wordsAdded += countWords(new, new.paragraphs[j])
+            add(2 * j, change(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
+            let tokens = paragraphTokens(1, j)
+            summary.wordsAdded += countWords(new, tokens)
         }
         for i in old.paragraphs.indices where oldUnit[i] == -1 {
             // A removed paragraph is shown after the new place of the paragraph before it.
@@ -160,8 +171,9 @@ extension Engine {
                 }
                 k -= 1
             }
-            add(anchor, spanChange(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
-            summary.wordsRemoved += countWords(old, old.paragraphs[i])
+            add(anchor, change(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
+            let tokens = paragraphTokens(0, i)
+            summary.wordsRemoved += countWords(old, tokens)
         }
         // Whitespace between paragraphs that stayed neighbours, and around the text.
         let oldCount = old.paragraphs.count
@@ -172,21 +184,22 @@ extension Engine {
             guard i < oldCount, j < newCount, oldUnit[i] >= 0, oldUnit[i] == newUnit[j], oldUnit[i] != u else { continue }
             let a = old.paragraphs[i - 1].upperBound..<old.paragraphs[i].lowerBound
             let b = new.paragraphs[j - 1].upperBound..<new.paragraphs[j].lowerBound
-            if !sameBytes(a, b) {
-                add(2 * (j - 1) + 1, spanChange(.whitespace, oldPara: i - 1, newPara: j - 1, a: a, b: b))
+            if !sameByteRanges(a, b) {
+                add(2 * (j - 1) + 1, change(.whitespace, oldPara: i - 1, newPara: j - 1, a: a, b: b))
             }
         }
-        let leadA = 0..<(old.paragraphs.first?.lowerBound ?? old.tokens.count)
-        let leadB = 0..<(new.paragraphs.first?.lowerBound ?? new.tokens.count)
-        if !sameBytes(leadA, leadB) {
+        let leadA = 0..<(old.paragraphs.first?.lowerBound ?? old.p.count)
+        let leadB = 0..<(new.paragraphs.first?.lowerBound ?? new.p.count)
+        if !sameByteRanges(leadA, leadB) {
             add(
-                -2, spanChange(.whitespace, oldPara: oldCount > 0 ? 0 : nil, newPara: newCount > 0 ? 0 : nil, a: leadA, b: leadB))
+                -2,
+                change(.whitespace, oldPara: oldCount > 0 ? 0 : nil, newPara: newCount > 0 ? 0 : nil, a: leadA, b: leadB))
         }
-        if oldCount > 0 || newCount > 0 {
-            let tailA = (old.paragraphs.last?.upperBound ?? old.tokens.count)..<old.tokens.count
-            let tailB = (new.paragraphs.last?.upperBound ?? new.tokens.count)..<new.tokens.count
-            if oldCount > 0, newCount > 0, !sameBytes(tailA, tailB) {
-                add(Int.max, spanChange(.whitespace, oldPara: oldCount - 1, newPara: newCount - 1, a: tailA, b: tailB))
+        if oldCount > 0, newCount > 0 {
+            let tailA = old.paragraphs[oldCount - 1].upperBound..<old.p.count
+            let tailB = new.paragraphs[newCount - 1].upperBound..<new.p.count
+            if !sameByteRanges(tailA, tailB) {
+                add(Int.max, change(.whitespace, oldPara: oldCount - 1, newPara: newCount - 1, a: tailA, b: tailB))
             }
         }
         // Stable order: by place in the new text, then in the order found.
@@ -200,15 +213,10 @@ extension Engine {
             patch: buildPatch(pairsOfUnit))
     }
 
-    func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        let ab = old.byteRange(a)
-        let bb = new.byteRange(b)
-        return ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
-    }
-
-    /// Walks the new text in order: unit spans replay their token diff (equal runs copy old
-    /// bytes, insertions insert), added paragraphs and separators are inserted (and turned into
-    /// copies where the old text has the same bytes at that point).
+    /// Walks the new text in order: changed units replay their alignment (matched tokens and
+    /// unchanged gaps copy old bytes, changed gaps insert new bytes), identical units copy,
+    /// added paragraphs and separators are inserted (and turned into copies where the old text
+    /// has the same bytes at that point).
     func buildPatch(_ pairsOfUnit: [[(a: Int, b: Int)]?]) -> Patch {
         var builder = PatchBuilder(o: old.p, n: new.p)
         let newCount = new.paragraphs.count
@@ -216,8 +224,7 @@ extension Engine {
             builder.insert(0, new.p.count)
             return finish(builder)
         }
-        let firstStart = new.byteStart(ofToken: new.paragraphs[0].lowerBound)
-        builder.insert(0, firstStart)
+        builder.insert(0, new.paragraphs[0].lowerBound)
         var j = 0
         while j < newCount {
             var last = j
@@ -225,10 +232,8 @@ extension Engine {
             if u >= 0 {
                 let unit = units[u]
                 last = unit.new.upperBound
-                let ar = tokenRange(old, unit.old)
-                let br = tokenRange(new, unit.new)
                 if let pairs = pairsOfUnit[u] {
-                    forEachGap(pairs, ar, br) { ga, gb in
+                    forEachGap(pairs, unit.oldTokens, unit.newTokens) { ga, gb in
                         if sameBytes(ga, gb) {
                             let bytes = old.byteRange(ga)
                             builder.copy(bytes.lowerBound, bytes.count)
@@ -240,15 +245,15 @@ extension Engine {
                         builder.copy(old.tokens[a].start, old.tokens[a].end - old.tokens[a].start)
                     }
                 } else {
-                    let ab = old.byteRange(ar)
+                    let ab = unitBytes(old, unit.old)
                     builder.copy(ab.lowerBound, ab.count)
                 }
             } else {
-                let bb = new.byteRange(new.paragraphs[j])
+                let bb = new.paragraphs[j]
                 builder.insert(bb.lowerBound, bb.count)
             }
-            let end = new.tokens[new.paragraphs[last].upperBound - 1].end
-            let next = last + 1 < newCount ? new.tokens[new.paragraphs[last + 1].lowerBound].start : new.p.count
+            let end = new.paragraphs[last].upperBound
+            let next = last + 1 < newCount ? new.paragraphs[last + 1].lowerBound : new.p.count
             builder.insert(end, next - end)
             j = last + 1
         }

@@ -34,12 +34,58 @@ extension Engine {
         return out
     }
 
-    func letterIDs(_ side: Side, _ r: Range<Int>) -> [Int32] {
-        r.filter { isLetterLike(side.tokens[$0].kind) }.map { side.ids[$0] }
+    /// Whether the tokens of `a` (old) and `b` (new) accepted by `keep` are the same sequence,
+    /// and how many each side has.
+    func sameTokens(_ a: Range<Int>, _ b: Range<Int>, _ keep: (TokenKind) -> Bool) -> (same: Bool, countA: Int, countB: Int) {
+        var i = a.lowerBound
+        var j = b.lowerBound
+        var same = true
+        var countA = 0
+        var countB = 0
+        while true {
+            while i < a.upperBound, !keep(old.tokens[i].kind) { i += 1 }
+            while j < b.upperBound, !keep(new.tokens[j].kind) { j += 1 }
+            let endA = i >= a.upperBound
+            let endB = j >= b.upperBound
+            if endA && endB { break }
+            if endA != endB || old.ids[i] != new.ids[j] { same = false }
+            if !endA {
+                countA += 1
+                i += 1
+            }
+            if !endB {
+                countB += 1
+                j += 1
+            }
+        }
+        return (same, countA, countB)
     }
 
-    func nonSpaceIDs(_ side: Side, _ r: Range<Int>) -> [Int32] {
-        r.filter { side.tokens[$0].kind != .whitespace }.map { side.ids[$0] }
+    /// Key equality: exact scalars, or canonical equivalence when a scalar could compose.
+    static func keysEqual(_ a: [UInt32], _ b: [UInt32]) -> Bool {
+        if a == b { return true }
+        if !a.contains(where: mayCompose) && !b.contains(where: mayCompose) { return false }
+        return OrthographicKey.string(a) == OrthographicKey.string(b)
+    }
+
+    /// Scalars that may take part in canonical composition or reordering (conservative).
+    static func mayCompose(_ v: UInt32) -> Bool {
+        if v < 0xC0 { return false }
+        if v >= 0x0600 && v <= 0x06FF {
+            return (0x0622...0x0626).contains(v) || (0x064B...0x065F).contains(v) || v == 0x0670 || v == 0x06C0
+                || v == 0x06C2 || v == 0x06D3 || (0x06D6...0x06ED).contains(v)
+        }
+        return true
+    }
+
+    static func lowercased(_ key: [UInt32]) -> [UInt32] {
+        if !key.contains(where: { $0 >= 0x80 }) {
+            return key.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        }
+        if !key.contains(where: { $0 >= 0x80 && !($0 >= 0x0600 && $0 <= 0x06FF) }) {
+            return key.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        }
+        return OrthographicKey.string(key).lowercased().unicodeScalars.map(\.value)
     }
 
     func separatorCount(_ side: Side, _ r: Range<Int>) -> Int {
@@ -48,33 +94,30 @@ extension Engine {
 
     /// Classifies one hunk in place (spelling may be provisional: see `SpellingVerdict.loose`).
     func classify(_ h: inout Hunk) {
-        if nonSpaceIDs(old, h.a) == nonSpaceIDs(new, h.b) {
+        if sameTokens(h.a, h.b, { $0 != .whitespace }).same {
             h.changeClass = .whitespace
             let before = separatorCount(old, h.a)
             let after = separatorCount(new, h.b)
             h.rule = after > before ? "paragraph_split" : after < before ? "paragraph_merge" : nil
             return
         }
-        let lettersA = letterIDs(old, h.a)
-        let lettersB = letterIDs(new, h.b)
-        if lettersA == lettersB {
+        let letters = sameTokens(h.a, h.b, isLetterLike)
+        if letters.same {
             h.changeClass = .punctuation
             return
         }
         let all: (TokenKind) -> Bool = { $0 != .whitespace && $0 != .punctuation }
         let keyA = spanKey(old, h.a, rules: .all, include: all)
         let keyB = spanKey(new, h.b, rules: .all, include: all)
-        let stringA = OrthographicKey.string(keyA)
-        let stringB = OrthographicKey.string(keyB)
-        if stringA == stringB {
+        if Self.keysEqual(keyA, keyB) {
             var names: [String] = []
             for (rule, name) in KeyRules.named {
                 let without = KeyRules.all.subtracting(rule)
-                let a = OrthographicKey.string(spanKey(old, h.a, rules: without, include: all))
-                let b = OrthographicKey.string(spanKey(new, h.b, rules: without, include: all))
-                if a != b { names.append(name) }
+                let a = spanKey(old, h.a, rules: without, include: all)
+                let b = spanKey(new, h.b, rules: without, include: all)
+                if !Self.keysEqual(a, b) { names.append(name) }
             }
-            let joinsWords = lettersA.count != lettersB.count
+            let joinsWords = letters.countA != letters.countB
             let arabic = keyA.contains(where: Scalars.isArabicScript) || keyB.contains(where: Scalars.isArabicScript)
             if joinsWords, !arabic {
                 // "every day" / "everyday" in Latin script: a compound changed, show it as spelling.
@@ -84,24 +127,24 @@ extension Engine {
                 h.changeClass = .orthography
                 h.rule = names.isEmpty ? "nfc" : names.joined(separator: ",")
             }
-            h.oldKey = stringA
-            h.newKey = stringB
+            h.oldKey = OrthographicKey.string(keyA)
+            h.newKey = OrthographicKey.string(keyB)
             return
         }
         let numbersA = h.a.filter { old.tokens[$0].kind == .number }
         let numbersB = h.b.filter { new.tokens[$0].kind == .number }
         if !numbersA.isEmpty || !numbersB.isEmpty {
             let words: (TokenKind) -> Bool = { $0 == .word || $0 == .symbol }
-            let wordsA = OrthographicKey.string(spanKey(old, h.a, rules: .all, include: words))
-            let wordsB = OrthographicKey.string(spanKey(new, h.b, rules: .all, include: words))
-            if wordsA == wordsB {
+            let wordsA = spanKey(old, h.a, rules: .all, include: words)
+            let wordsB = spanKey(new, h.b, rules: .all, include: words)
+            if Self.keysEqual(wordsA, wordsB) {
                 let valuesA = numbersA.map { numericValue(old, $0) }
                 let valuesB = numbersB.map { numericValue(new, $0) }
                 if valuesA == valuesB {
                     h.changeClass = .orthography
                     h.rule = "number_format"
-                    h.oldKey = stringA
-                    h.newKey = stringB
+                    h.oldKey = OrthographicKey.string(keyA)
+                    h.newKey = OrthographicKey.string(keyB)
                 } else {
                     h.changeClass = .number
                 }
@@ -110,26 +153,30 @@ extension Engine {
             }
             return
         }
-        let lowerA = stringA.lowercased()
-        let lowerB = stringB.lowercased()
-        if lowerA == lowerB {
+        if letters.countA == 0 || letters.countB == 0 {
+            // Words only inserted or only deleted.
+            h.changeClass = .wording
+            return
+        }
+        let lowerA = Self.lowercased(keyA)
+        let lowerB = Self.lowercased(keyB)
+        if Self.keysEqual(lowerA, lowerB) {
             h.changeClass = .spelling
             h.rule = "letter_case"
-            h.oldKey = stringA
-            h.newKey = stringB
+            h.oldKey = OrthographicKey.string(keyA)
+            h.newKey = OrthographicKey.string(keyB)
             return
         }
         let onlyWords =
-            !lettersA.isEmpty && !lettersB.isEmpty && lettersA.count <= 3 && lettersB.count <= 3
+            letters.countA <= 3 && letters.countB <= 3
             && h.a.allSatisfy { old.tokens[$0].kind != .symbol } && h.b.allSatisfy { new.tokens[$0].kind != .symbol }
         if onlyWords {
-            let verdict = Spelling.verdict(
-                lowerA.unicodeScalars.map(\.value), lowerB.unicodeScalars.map(\.value))
+            let verdict = Spelling.verdict(lowerA, lowerB)
             if verdict != .no {
                 h.changeClass = .spelling
                 h.spelling = verdict
-                h.oldKey = stringA
-                h.newKey = stringB
+                h.oldKey = OrthographicKey.string(keyA)
+                h.newKey = OrthographicKey.string(keyB)
                 return
             }
         }

@@ -4,65 +4,140 @@
 // each matched unit -> classify hunks -> changes, summary and patch.
 
 /// One text being compared.
+///
+/// Paragraphs are found on the bytes; only paragraphs that are not byte-identical to one on the
+/// other side are ever tokenized, so a near-identical text costs one scan and one hash per paragraph.
 struct Side {
     let p: UnsafeBufferPointer<UInt8>
-    let tokens: [Token]
-    var ids: [Int32] = []
-    /// Token index ranges of the paragraphs (first to last non-whitespace token).
+    /// Byte ranges of the paragraphs (first to last non-whitespace scalar).
     var paragraphs: [Range<Int>] = []
+    /// Tokens of every tokenized block, blocks in the order they were tokenized.
+    var tokens: [Token] = []
+    var ids: [Int32] = []
+    /// Token range of each paragraph once tokenized.
+    var paragraphTokens: [Range<Int>?] = []
 
     init(_ p: UnsafeBufferPointer<UInt8>) {
         self.p = p
-        tokens = Tokenizer.tokenize(p)
+        splitParagraphs()
+        paragraphTokens = Array(repeating: nil, count: paragraphs.count)
     }
 
-    func byteStart(ofToken t: Int) -> Int { t < tokens.count ? tokens[t].start : p.count }
+    /// Byte range of a token range (an empty range gives an empty byte range).
     func byteRange(_ r: Range<Int>) -> Range<Int> {
-        r.isEmpty ? byteStart(ofToken: r.lowerBound)..<byteStart(ofToken: r.lowerBound) : tokens[r.lowerBound].start..<tokens[r.upperBound - 1].end
+        r.isEmpty ? 0..<0 : tokens[r.lowerBound].start..<tokens[r.upperBound - 1].end
     }
+
+    /// Byte range of a token range inside a block; an empty range sits between its neighbours.
+    func byteRange(_ r: Range<Int>, in block: Range<Int>) -> Range<Int> {
+        if !r.isEmpty { return byteRange(r) }
+        let at = r.lowerBound > block.lowerBound ? tokens[r.lowerBound - 1].end : tokens[block.lowerBound].start
+        return at..<at
+    }
+
     func text(_ bytes: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: p[bytes]), as: UTF8.self)
     }
 
-    /// Whether a whitespace token separates paragraphs: it holds a blank line (two line feeds, or
-    /// two lone carriage returns) or a Unicode paragraph separator.
+    /// Whether a whitespace token separates paragraphs: two line breaks (LF, CRLF, lone CR,
+    /// U+2028, U+0085), or a U+2029 paragraph separator.
     func isSeparator(_ t: Token) -> Bool {
         guard t.kind == .whitespace else { return false }
-        var lf = 0
-        var cr = 0
+        var breaks = 0
         var i = t.start
         while i < t.end {
-            let b = p[i]
-            if b == 0x0A { lf += 1 } else if b == 0x0D { cr += 1 } else if b == 0xE2, i + 2 < t.end, p[i + 1] == 0x80,
-                p[i + 2] == 0xA9
-            {
-                return true
+            let (v, l) = Scalars.decode(p, i)
+            switch v {
+            case 0x0A, 0x2028, 0x85: breaks += 1
+            case 0x0D: if !(i + 1 < t.end && p[i + 1] == 0x0A) { breaks += 1 }
+            case 0x2029: breaks += 2
+            default: break
             }
-            i += 1
+            i += l
         }
-        return lf >= 2 || (lf == 0 && cr >= 2)
+        return breaks >= 2
     }
 
+    /// Paragraphs: maximal runs of text between whitespace runs holding a blank line.
     mutating func splitParagraphs() {
-        var start: Int? = nil
-        var lastNonSpace = -1
-        for (t, token) in tokens.enumerated() {
-            if token.kind == .whitespace {
-                if isSeparator(token), let s = start {
-                    paragraphs.append(s..<(lastNonSpace + 1))
-                    start = nil
+        let n = p.count
+        var i = 0
+        var start = -1
+        var lastEnd = -1
+        var breaks = 0
+        while i < n {
+            let b = p[i]
+            // Fast path: a run of bytes that can only belong to non-space scalars (anything above
+            // 0x20 except the lead bytes of the few non-ASCII spaces) needs no decoding.
+            if b > 0x20, b != 0x7F, b != 0xC2, b < 0xE1 || b > 0xE3 {
+                if start >= 0, breaks >= 2 {
+                    paragraphs.append(start..<lastEnd)
+                    start = -1
+                }
+                if start < 0 { start = i }
+                i += 1
+                while i < n {
+                    let c = p[i]
+                    if c <= 0x20 || c == 0x7F || c == 0xC2 || (c >= 0xE1 && c <= 0xE3) { break }
+                    i += 1
+                }
+                lastEnd = i
+                breaks = 0
+                continue
+            }
+            var length = 1
+            if b < 0x80 {
+                switch b {
+                case 0x20, 0x09, 0x0B, 0x0C:
+                    i += 1
+                    continue
+                case 0x0A:
+                    breaks += 1
+                    i += 1
+                    continue
+                case 0x0D:
+                    if !(i + 1 < n && p[i + 1] == 0x0A) { breaks += 1 }
+                    i += 1
+                    continue
+                default: break
                 }
             } else {
-                if start == nil { start = t }
-                lastNonSpace = t
+                // Only a few non-ASCII scalars are spaces; Arabic-script lead bytes (D8-DB) never are.
+                let lead = b
+                length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                if lead == 0xC2 || lead == 0xE1 || lead == 0xE2 || lead == 0xE3 {
+                    let (v, _) = Scalars.decode(p, i)
+                    switch v {
+                    case 0x2029:
+                        breaks += 2
+                        i += length
+                        continue
+                    case 0x2028, 0x85:
+                        breaks += 1
+                        i += length
+                        continue
+                    case 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000:
+                        i += length
+                        continue
+                    default: break
+                    }
+                }
             }
+            if start >= 0, breaks >= 2 {
+                paragraphs.append(start..<lastEnd)
+                start = -1
+            }
+            if start < 0 { start = i }
+            i += length
+            lastEnd = i
+            breaks = 0
         }
-        if let s = start { paragraphs.append(s..<(lastNonSpace + 1)) }
+        if start >= 0 { paragraphs.append(start..<lastEnd) }
     }
 
-    /// The paragraph index containing token `t`, searched among `candidates` (ascending).
-    func paragraph(containing t: Int, in candidates: ClosedRange<Int>) -> Int {
-        for i in candidates where t < paragraphs[i].upperBound { return i }
+    /// The paragraph index containing byte `offset`, searched among `candidates` (ascending).
+    func paragraph(containingByte offset: Int, in candidates: ClosedRange<Int>) -> Int {
+        for i in candidates where offset < paragraphs[i].upperBound { return i }
         return candidates.upperBound
     }
 }
@@ -72,6 +147,9 @@ struct Unit {
     var old: ClosedRange<Int>
     var new: ClosedRange<Int>
     var moved = false
+    /// Token blocks of the group's spans, once tokenized.
+    var oldTokens: Range<Int> = 0..<0
+    var newTokens: Range<Int> = 0..<0
 }
 
 /// A token-level hunk inside a unit: old tokens `a`, new tokens `b`.
@@ -100,31 +178,58 @@ struct Engine {
     init(o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>) {
         old = Side(o)
         new = Side(n)
-        interner = Interner(capacity: (old.tokens.count + new.tokens.count) / 4 + 16)
-        var ids: [Int32] = []
-        ids.reserveCapacity(old.tokens.count)
-        for t in old.tokens { ids.append(interner.id((o, n), side: 0, t.start, t.end)) }
-        old.ids = ids
-        ids = []
-        ids.reserveCapacity(new.tokens.count)
-        for t in new.tokens { ids.append(interner.id((o, n), side: 1, t.start, t.end)) }
-        new.ids = ids
-        old.splitParagraphs()
-        new.splitParagraphs()
+        interner = Interner(capacity: 1024)
         oldUnit = Array(repeating: -1, count: old.paragraphs.count)
         newUnit = Array(repeating: -1, count: new.paragraphs.count)
+    }
+
+    /// Tokenizes a byte range of one side as a new block; returns its token range.
+    mutating func tokenizeBlock(_ side: Int, _ bytes: Range<Int>) -> Range<Int> {
+        let texts = (old.p, new.p)
+        if side == 0 {
+            let first = old.tokens.count
+            Tokenizer.tokenize(old.p, bytes.lowerBound, bytes.upperBound, into: &old.tokens)
+            for t in first..<old.tokens.count {
+                old.ids.append(interner.id(texts, side: 0, old.tokens[t].start, old.tokens[t].end))
+            }
+            return first..<old.tokens.count
+        } else {
+            let first = new.tokens.count
+            Tokenizer.tokenize(new.p, bytes.lowerBound, bytes.upperBound, into: &new.tokens)
+            for t in first..<new.tokens.count {
+                new.ids.append(interner.id(texts, side: 1, new.tokens[t].start, new.tokens[t].end))
+            }
+            return first..<new.tokens.count
+        }
+    }
+
+    /// The token range of one paragraph, tokenizing it on first use.
+    mutating func paragraphTokens(_ side: Int, _ i: Int) -> Range<Int> {
+        if let r = side == 0 ? old.paragraphTokens[i] : new.paragraphTokens[i] { return r }
+        let r = tokenizeBlock(side, side == 0 ? old.paragraphs[i] : new.paragraphs[i])
+        if side == 0 { old.paragraphTokens[i] = r } else { new.paragraphTokens[i] = r }
+        return r
+    }
+
+    /// The token block of a group of consecutive paragraphs (the span between them included).
+    mutating func spanTokens(_ side: Int, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
+        if paragraphs.count == 1 { return paragraphTokens(side, paragraphs.lowerBound) }
+        let ps = side == 0 ? old.paragraphs : new.paragraphs
+        return tokenizeBlock(side, ps[paragraphs.lowerBound].lowerBound..<ps[paragraphs.upperBound].upperBound)
     }
 
     // MARK: Match keys
 
     /// Lower-cased orthographic key id of a token id, or -2 for whitespace and punctuation.
     mutating func matchKey(ofId id: Int32) -> Int32 {
-        if matchKeyOfId.isEmpty { matchKeyOfId = Array(repeating: -1, count: interner.representatives.count) }
+        if matchKeyOfId.count < interner.representatives.count {
+            matchKeyOfId.append(contentsOf: repeatElement(-1, count: interner.representatives.count - matchKeyOfId.count))
+        }
         let cached = matchKeyOfId[Int(id)]
         if cached != -1 { return cached }
         let r = interner.representatives[Int(id)]
         let side = r.side == 0 ? old : new
-        let kind = side.tokens.isEmpty ? TokenKind.word : tokenKind(side, r.start)
+        let kind = tokenKind(side, r.start)
         var result: Int32 = -2
         if kind != .whitespace && kind != .punctuation {
             var scalars: [UInt32] = []
@@ -156,7 +261,7 @@ struct Engine {
     mutating func keySet(_ side: Int, _ paragraphs: ClosedRange<Int>) -> [Int32] {
         var keys: [Int32] = []
         for i in paragraphs {
-            let range = side == 0 ? old.paragraphs[i] : new.paragraphs[i]
+            let range = paragraphTokens(side, i)
             for t in range {
                 let id = side == 0 ? old.ids[t] : new.ids[t]
                 let k = matchKey(ofId: id)
@@ -190,21 +295,47 @@ struct Engine {
 
     // MARK: Paragraph matching
 
-    func paragraphHash(_ side: Side, _ i: Int, exact: Bool) -> UInt64 {
-        let r = side.paragraphs[i]
-        if exact {
-            let b = side.byteRange(r)
-            return Interner.hash(side.p, b.lowerBound, b.upperBound)
+    func exactHash(_ side: Side, _ i: Int) -> UInt64 {
+        let b = side.paragraphs[i]
+        return Self.fastHash(side.p, b.lowerBound, b.upperBound)
+    }
+
+    /// A fast 64-bit hash of a byte range, eight bytes per step (only pairs candidates: a
+    /// collision pairs two different paragraphs, which are then diffed like any edited pair).
+    static func fastHash(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(end - start)
+        guard let base = p.baseAddress else { return h }
+        var i = start
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < end {
+            tail |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    /// Hash of a paragraph's non-whitespace token ids (equal for a re-wrapped paragraph).
+    mutating func wordsHash(_ side: Int, _ i: Int) -> UInt64 {
+        let r = paragraphTokens(side, i)
+        let s = side == 0 ? old : new
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for t in r where side.tokens[t].kind != .whitespace {
-            h = (h ^ UInt64(UInt32(bitPattern: side.ids[t]))) &* 0x0000_0100_0000_01b3
+        for t in r where s.tokens[t].kind != .whitespace {
+            h = (h ^ UInt64(UInt32(bitPattern: s.ids[t]))) &* 0x0000_0100_0000_01b3
         }
         return h
     }
 
     mutating func keyHash(_ side: Int, _ i: Int) -> UInt64 {
-        let r = side == 0 ? old.paragraphs[i] : new.paragraphs[i]
+        let r = paragraphTokens(side, i)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for t in r {
             let k = matchKey(ofId: side == 0 ? old.ids[t] : new.ids[t])
@@ -237,21 +368,24 @@ struct Engine {
         let oldCount = old.paragraphs.count
         let newCount = new.paragraphs.count
         matchByHash(
-            (0..<oldCount).map { paragraphHash(old, $0, exact: true) },
-            (0..<newCount).map { paragraphHash(new, $0, exact: true) })
-        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
-        matchByHash(
-            (0..<oldCount).map { oldUnit[$0] == -1 ? paragraphHash(old, $0, exact: false) : nil },
-            (0..<newCount).map { newUnit[$0] == -1 ? paragraphHash(new, $0, exact: false) : nil })
+            (0..<oldCount).map { exactHash(old, $0) },
+            (0..<newCount).map { exactHash(new, $0) })
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         var oh: [UInt64?] = []
-        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(0, i) : nil) }
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? wordsHash(0, i) : nil) }
         var nh: [UInt64?] = []
+        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? wordsHash(1, j) : nil) }
+        matchByHash(oh, nh)
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        oh = []
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(0, i) : nil) }
+        nh = []
         for j in 0..<newCount { nh.append(newUnit[j] == -1 ? keyHash(1, j) : nil) }
         matchByHash(oh, nh)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        matchBySlot(lenient: false)
         matchBySimilarity()
-        matchBySlot()
+        matchBySlot(lenient: true)
         extendSplitsAndMerges()
     }
 
@@ -268,14 +402,18 @@ struct Engine {
         }
         // Words in many paragraphs (function words) do not find candidates; they still count in the score.
         let cap = max(8, oldFree.count / 4)
+        var mark = [Int](repeating: -1, count: old.paragraphs.count)
         var candidates: [(num: Int, den: Int, distance: Int, i: Int, j: Int)] = []
         for j in newFree {
             let s = keySet(1, j...j)
             if s.isEmpty { continue }
-            var seen = Set<Int>()
+            var seen: [Int] = []
             for k in s {
                 guard let list = postings[k], list.count <= cap else { continue }
-                for i in list { seen.insert(i) }
+                for i in list where mark[i] != j {
+                    mark[i] = j
+                    seen.append(i)
+                }
             }
             for i in seen {
                 let a = oldSets[i]!
@@ -297,9 +435,11 @@ struct Engine {
     }
 
     /// Pairs, in order, the unmatched paragraphs left in the same slot between two matched
-    /// neighbours when both sides have as many: a short paragraph whose words were respelled or
+    /// neighbours when both sides have as many. First strictly (Dice >= 0.45: an edited paragraph
+    /// that stayed in place, found without comparing it to every other paragraph), then, after
+    /// the global similarity pass, leniently: a short paragraph whose words were respelled or
     /// reworded is still that paragraph (Dice >= 0.25, or both have at most 8 distinct words).
-    mutating func matchBySlot() {
+    mutating func matchBySlot(lenient: Bool) {
         var i = 0
         let oldCount = old.paragraphs.count
         let newCount = new.paragraphs.count
@@ -320,7 +460,11 @@ struct Engine {
                 let sa = keySet(0, a...a)
                 let sb = keySet(1, b...b)
                 let c = Self.common(sa, sb)
-                if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }
+                if lenient {
+                    if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }
+                } else if c * 2 * 100 >= 45 * (sa.count + sb.count) {
+                    pair(a, b)
+                }
             }
         }
     }

@@ -3,12 +3,19 @@
 // a patch must reproduce the exact bytes, so two spellings of the same text are different tokens.
 
 struct Interner {
-    private var table: [UInt64: Int32] = [:]
+    // Open addressing with linear probing over (hash, id); the hash is FNV-1a of the bytes.
+    private var hashes: [UInt64]
+    private var slots: [Int32]
+    private var mask: Int
     /// The representative of each id: which text (0 old, 1 new) and its byte range.
     private(set) var representatives: [(side: UInt8, start: Int, end: Int)] = []
 
     init(capacity: Int) {
-        table.reserveCapacity(capacity)
+        var size = 64
+        while size < capacity * 2 { size <<= 1 }
+        hashes = Array(repeating: 0, count: size)
+        slots = Array(repeating: -1, count: size)
+        mask = size - 1
         representatives.reserveCapacity(capacity)
     }
 
@@ -23,36 +30,67 @@ struct Interner {
         return h
     }
 
+    @inline(__always)
+    private func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
+
+    private mutating func grow() {
+        let oldHashes = hashes
+        let oldSlots = slots
+        let size = hashes.count * 2
+        hashes = Array(repeating: 0, count: size)
+        slots = Array(repeating: -1, count: size)
+        mask = size - 1
+        for k in oldSlots.indices where oldSlots[k] >= 0 {
+            var s = slot(oldHashes[k])
+            while slots[s] >= 0 { s = (s + 1) & mask }
+            hashes[s] = oldHashes[k]
+            slots[s] = oldSlots[k]
+        }
+    }
+
     /// The id of the bytes `start..<end` of text `side`.
     mutating func id(
         _ texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>), side: UInt8, _ start: Int, _ end: Int
     ) -> Int32 {
         let p = side == 0 ? texts.0 : texts.1
-        var h = Self.hash(p, start, end)
+        let h = Self.hash(p, start, end)
+        var s = slot(h)
         while true {
-            if let existing = table[h] {
+            let existing = slots[s]
+            if existing < 0 { break }
+            if hashes[s] == h {
                 let r = representatives[Int(existing)]
                 let q = r.side == 0 ? texts.0 : texts.1
                 if r.end - r.start == end - start, memEqual(p, start, q, r.start, end - start) { return existing }
-                // A 64-bit collision: probe the next slot deterministically.
-                h = h &+ 0x9E37_79B9_7F4A_7C15
-                continue
             }
-            let id = Int32(representatives.count)
-            table[h] = id
-            representatives.append((side, start, end))
-            return id
+            s = (s + 1) & mask
         }
+        let id = Int32(representatives.count)
+        hashes[s] = h
+        slots[s] = id
+        representatives.append((side, start, end))
+        if representatives.count * 2 > hashes.count { grow() }
+        return id
     }
 }
 
+/// Whether `count` bytes at `aStart` in `a` equal those at `bStart` in `b` (eight at a time).
 @inline(__always)
 func memEqual(_ a: UnsafeBufferPointer<UInt8>, _ aStart: Int, _ b: UnsafeBufferPointer<UInt8>, _ bStart: Int, _ count: Int)
     -> Bool
 {
+    guard count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
     var i = 0
+    while i + 8 <= count {
+        if UnsafeRawPointer(pa + aStart + i).loadUnaligned(as: UInt64.self)
+            != UnsafeRawPointer(pb + bStart + i).loadUnaligned(as: UInt64.self)
+        {
+            return false
+        }
+        i += 8
+    }
     while i < count {
-        if a[aStart + i] != b[bStart + i] { return false }
+        if pa[aStart + i] != pb[bStart + i] { return false }
         i += 1
     }
     return true

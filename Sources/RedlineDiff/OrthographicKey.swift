@@ -14,7 +14,8 @@ struct KeyRules: OptionSet, Hashable {
     static let hamza = KeyRules(rawValue: 1 << 2)
     /// Ezafe forms: ۀ and هٔ to ه.
     static let ezafe = KeyRules(rawValue: 1 << 3)
-    /// Harakat and other Arabic diacritics (U+064B-0653, U+0656-065F, U+0670, U+06D6-06ED) dropped.
+    /// Harakat and other Arabic diacritics (U+064B-0652, U+0656-065F, U+0670, U+06D6-06ED) dropped;
+    /// the madda (U+0653) is kept: آ is not ا.
     static let diacritic = KeyRules(rawValue: 1 << 4)
     /// Tatweel (U+0640) dropped.
     static let tatweel = KeyRules(rawValue: 1 << 5)
@@ -52,7 +53,7 @@ enum OrthographicKey {
         switch v {
         case 0x0640:
             if rules.contains(.tatweel) { return }
-        case 0x064B...0x0653, 0x0656...0x065F, 0x0670, 0x06D6...0x06ED:
+        case 0x064B...0x0652, 0x0656...0x065F, 0x0670, 0x06D6...0x06ED:
             if rules.contains(.diacritic) { return }
         case 0x0654, 0x0655:
             // A hamza above a heh is the ezafe (هٔ); elsewhere it is a hamza seat mark.

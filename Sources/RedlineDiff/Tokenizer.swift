@@ -48,6 +48,11 @@ enum Scalars {
         v < 0x800 ? lowTable[Int(v)] : classifySlow(v)
     }
 
+    @inline(__always)
+    static func classify(_ v: UInt32, _ table: UnsafeBufferPointer<ScalarClass>) -> ScalarClass {
+        v < 0x800 ? table[Int(v)] : classifySlow(v)
+    }
+
     /// Invisible format characters that never change what a reader sees (dropped by the key).
     static func isInvisible(_ v: UInt32) -> Bool {
         switch v {
@@ -58,7 +63,7 @@ enum Scalars {
 
     static func classifySlow(_ v: UInt32) -> ScalarClass {
         switch v {
-        case 0x09...0x0D, 0x85, 0x2028, 0x2029: return .space
+        case 0x09...0x0D, 0x85, 0x2028, 0x2029: return .space  // Zl and Zp are line breaks
         case 0x200B, 0x200C, 0x200D, 0x0640: return .letter
         case 0x25, 0x066A, 0x2030, 0x2031: return .symbol
         default: break
@@ -89,33 +94,38 @@ enum Scalars {
 }
 
 enum Tokenizer {
-    /// Splits `p` into tokens covering every byte, in order.
-    static func tokenize(_ p: UnsafeBufferPointer<UInt8>) -> [Token] {
-        var tokens: [Token] = []
-        tokens.reserveCapacity(p.count / 3)
-        let n = p.count
-        var i = 0
+    /// Appends the tokens covering bytes `start..<end` of `p`, in order, with offsets into `p`.
+    static func tokenize(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into tokens: inout [Token]) {
+        Scalars.lowTable.withUnsafeBufferPointer { table in tokenize(p, start, end, table, into: &tokens) }
+    }
+
+    private static func tokenize(
+        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ table: UnsafeBufferPointer<ScalarClass>,
+        into tokens: inout [Token]
+    ) {
+        let n = end
+        var i = start
         while i < n {
             let (v, len) = Scalars.decode(p, i)
-            let cls = Scalars.classify(v)
+            let cls = Scalars.classify(v, table)
             var j = i + len
             let kind: TokenKind
             switch cls {
             case .space:
                 while j < n {
                     let (w, l) = Scalars.decode(p, j)
-                    if Scalars.classify(w) != .space { break }
+                    if Scalars.classify(w, table) != .space { break }
                     j += l
                 }
                 kind = .whitespace
             case .letter:
                 while j < n {
                     let (w, l) = Scalars.decode(p, j)
-                    let c = Scalars.classify(w)
+                    let c = Scalars.classify(w, table)
                     if c == .letter {
                         j += l
                     } else if Scalars.isApostrophe(w), j + l < n,
-                        Scalars.classify(Scalars.decode(p, j + l).value) == .letter
+                        Scalars.classify(Scalars.decode(p, j + l).value, table) == .letter
                     {
                         j += l
                     } else {
@@ -126,11 +136,11 @@ enum Tokenizer {
             case .digit:
                 while j < n {
                     let (w, l) = Scalars.decode(p, j)
-                    let c = Scalars.classify(w)
+                    let c = Scalars.classify(w, table)
                     if c == .digit {
                         j += l
                     } else if Scalars.isNumberSeparator(w), j + l < n,
-                        Scalars.classify(Scalars.decode(p, j + l).value) == .digit
+                        Scalars.classify(Scalars.decode(p, j + l).value, table) == .digit
                     {
                         j += l
                     } else {
@@ -146,6 +156,5 @@ enum Tokenizer {
             tokens.append(Token(start: i, end: j, kind: kind))
             i = j
         }
-        return tokens
     }
 }
