@@ -113,9 +113,11 @@ private enum LibrarySlot {
             usleep(20_000)
         }
         throw WatchError(
-            code: .busy, path: "",
+            code: .busy,
+            path: "",
             message: "cannot start watching: another InotifyWatcher in this process still owns libinotifytools; "
-                + "stop it first")
+                + "stop it first"
+        )
     }
 
     static func release() {
@@ -289,9 +291,13 @@ private final class Core: @unchecked Sendable {
             let instances = readProcInt("/proc/sys/fs/inotify/max_user_instances").map(String.init) ?? "unknown"
             started.send(
                 WatchError(
-                    code: .initFailed, path: "",
+                    code: .initFailed,
+                    path: "",
                     message: "cannot start inotify: the per-user instance limit (\(instances)) may be reached; "
-                        + "raise fs.inotify.max_user_instances or stop other inotify users", errno: code))
+                        + "raise fs.inotify.max_user_instances or stop other inotify users",
+                    errno: code
+                )
+            )
             continuation.finish()
             LibrarySlot.release()
             exitedFlag.store(true, ordering: .releasing)
@@ -408,8 +414,10 @@ private final class Core: @unchecked Sendable {
         if base.hasSuffix("/") { base.removeLast() }
         var template = Array((base + "/redline-wake-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
-            logger.notice("no wake-up directory; watch requests wait for the 1 s read timeout",
-                metadata: ["errno": "\(errno)"])
+            logger.notice(
+                "no wake-up directory; watch requests wait for the 1 s read timeout",
+                metadata: ["errno": "\(errno)"]
+            )
             return
         }
         let dir = String(cString: made)
@@ -525,7 +533,8 @@ private final class Core: @unchecked Sendable {
             if code != ENOENT && code != ENOTDIR {
                 logger.error(
                     "cannot list \(dir); give the redline user read permission on it",
-                    metadata: ["watch.path": "\(dir)", "errno": "\(code)"])
+                    metadata: ["watch.path": "\(dir)", "errno": "\(code)"]
+                )
             }
             return []
         }
@@ -573,8 +582,10 @@ private final class Core: @unchecked Sendable {
         let wd = inotifytools_wd_from_filename(slashed)
         guard wd >= 0 else {
             throw WatchError(
-                code: .system, path: dir,
-                message: "cannot watch \(dir): libinotifytools did not record the watch; restart redline")
+                code: .system,
+                path: dir,
+                message: "cannot watch \(dir): libinotifytools did not record the watch; restart redline"
+            )
         }
         if let other = byWD[wd], other != dir {
             // The kernel watches this inode already under another name (a rename whose halves we did not pair):

@@ -122,7 +122,10 @@ public struct Settler: Sendable {
             }
         case .movedFrom:
             halves[event.cookie] = HalfMove(
-                path: event.path, isDirectory: event.isDirectory, deadline: now + pairTimeout)
+                path: event.path,
+                isDirectory: event.isDirectory,
+                deadline: now + pairTimeout
+            )
         case .movedTo:
             if let from = halves.removeValue(forKey: event.cookie) {
                 if from.isDirectory || event.isDirectory {

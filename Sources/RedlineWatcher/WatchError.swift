@@ -61,30 +61,47 @@ public struct WatchError: Error, Sendable, Equatable, CustomStringConvertible {
         case ENOSPC:
             let limit = readProcInt("/proc/sys/fs/inotify/max_user_watches").map(String.init) ?? "unknown"
             return WatchError(
-                code: .watchLimitReached, path: path,
+                code: .watchLimitReached,
+                path: path,
                 message: "cannot watch \(path): the inotify watch limit (\(limit)) is reached; raise "
                     + "fs.inotify.max_user_watches (sysctl -w fs.inotify.max_user_watches=524288); "
                     + "the rest of the tree is covered by periodic rescans only",
-                errno: errno, watchedDirectories: watched)
+                errno: errno,
+                watchedDirectories: watched
+            )
         case EACCES, EPERM:
             return WatchError(
-                code: .permissionDenied, path: path,
+                code: .permissionDenied,
+                path: path,
                 message: "cannot watch \(path): permission denied; give the redline user read and execute "
-                    + "permission on it", errno: errno, watchedDirectories: watched)
+                    + "permission on it",
+                errno: errno,
+                watchedDirectories: watched
+            )
         case ENOENT:
             return WatchError(
-                code: .notFound, path: path,
+                code: .notFound,
+                path: path,
                 message: "cannot watch \(path): it does not exist; create it or fix the watched path",
-                errno: errno, watchedDirectories: watched)
+                errno: errno,
+                watchedDirectories: watched
+            )
         case ENOTDIR:
             return WatchError(
-                code: .notADirectory, path: path,
+                code: .notADirectory,
+                path: path,
                 message: "cannot watch \(path): it is not a directory; watch the directory that holds the articles",
-                errno: errno, watchedDirectories: watched)
+                errno: errno,
+                watchedDirectories: watched
+            )
         default:
             return WatchError(
-                code: .system, path: path, message: "cannot watch \(path)", errno: errno,
-                watchedDirectories: watched)
+                code: .system,
+                path: path,
+                message: "cannot watch \(path)",
+                errno: errno,
+                watchedDirectories: watched
+            )
         }
     }
 }

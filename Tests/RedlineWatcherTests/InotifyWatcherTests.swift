@@ -9,7 +9,8 @@ final class TempTree: Sendable {
     let path: String
 
     init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("redline-watch-\(UUID().uuidString)")
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("redline-watch-\(UUID().uuidString)")
             .path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -185,7 +186,8 @@ final class EventLog: Sendable {
         for event in log.events { settler.observe(event, at: now) }
         #expect(
             settler.due(at: now + .seconds(10))
-                == [.moved(from: tree.url(".article.txt.swp"), to: tree.url("article.txt"))])
+                == [.moved(from: tree.url(".article.txt.swp"), to: tree.url("article.txt"))]
+        )
     }
 
     @Test func deletingTheRootIsReported() async throws {
