@@ -87,6 +87,6 @@ let package = Package(
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
         .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
         // Drives the built `redline` binary against real directories, feeds and systemd.
-        .testTarget(name: "IntegrationTests", dependencies: ["RedlineFeed"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["RedlineFeed"], exclude: ["Scripts"]),
     ]
 )

@@ -15,6 +15,7 @@ import UnixSignals
 public final class Daemon: Service, Sendable {
     private let config: DaemonConfig
     private let reload: @Sendable () throws(DaemonError) -> DaemonConfig
+    private let setLogLevel: @Sendable (String) -> Void
     private let logger: Logger
     private let notifier = SystemdNotifier()
 
@@ -22,12 +23,15 @@ public final class Daemon: Service, Sendable {
     /// - Parameters:
     ///   - config: the configuration to start with.
     ///   - reload: reads the configuration again on SIGHUP (the file plus command-line overrides).
+    ///   - setLogLevel: applies a reloaded `log_level` to the process's log handler.
     ///   - logger: where the daemon logs.
     public init(
-        config: DaemonConfig, reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig, logger: Logger
+        config: DaemonConfig, reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig,
+        setLogLevel: @escaping @Sendable (String) -> Void = { _ in }, logger: Logger
     ) {
         self.config = config
         self.reload = reload
+        self.setLogLevel = setLogLevel
         self.logger = logger
     }
 
@@ -59,7 +63,8 @@ public final class Daemon: Service, Sendable {
         defer { watcher.stop() }
         let inbox = Inbox()
         let loop = Loop(
-            pipeline: pipeline, watcher: watcher, inbox: inbox, notifier: notifier, reload: reload, logger: logger)
+            pipeline: pipeline, watcher: watcher, inbox: inbox, notifier: notifier, reload: reload,
+            setLogLevel: setLogLevel, logger: logger)
         // Events that arrive while we reconcile wait in the stream and are settled afterwards.
         let forward = Task.detached {
             for await event in watcher.events { inbox.push(.event(event)) }
@@ -151,6 +156,7 @@ final class Loop: @unchecked Sendable {
     private let inbox: Inbox
     private let notifier: SystemdNotifier
     private let reload: @Sendable () throws(DaemonError) -> DaemonConfig
+    private let setLogLevel: @Sendable (String) -> Void
     private let logger: Logger
     private var settler: Settler
     /// Roots whose watches are incomplete (watch limit): rescanned periodically.
@@ -160,13 +166,15 @@ final class Loop: @unchecked Sendable {
 
     init(
         pipeline: Pipeline, watcher: InotifyWatcher, inbox: Inbox, notifier: SystemdNotifier,
-        reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig, logger: Logger
+        reload: @escaping @Sendable () throws(DaemonError) -> DaemonConfig,
+        setLogLevel: @escaping @Sendable (String) -> Void, logger: Logger
     ) {
         self.pipeline = pipeline
         self.watcher = watcher
         self.inbox = inbox
         self.notifier = notifier
         self.reload = reload
+        self.setLogLevel = setLogLevel
         self.logger = logger
         settler = Settler(settle: .milliseconds(pipeline.config.settleMilliseconds))
     }
@@ -254,12 +262,16 @@ final class Loop: @unchecked Sendable {
         }
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())")
         let old = pipeline.config
-        if next.dataDir != old.dataDir || next.feed != old.feed {
-            logger.warning("data_dir and [feed] changes take effect at the next restart")
+        if next.dataDir != old.dataDir {
+            logger.warning("data_dir changes take effect at the next restart", metadata: ["data_dir": "\(next.dataDir)"])
         }
+        if next.feed != old.feed {
+            try pipeline.reopenFeed(options: next.feed)
+            logger.info("feed options applied", metadata: ["feed.fsync": "\(next.feed.fsync)"])
+        }
+        setLogLevel(next.logLevel)
         var applied = next
         applied.dataDir = old.dataDir
-        applied.feed = old.feed
         let oldPaths = Set(old.roots.map(\.path))
         let newPaths = Set(next.roots.map(\.path))
         for root in old.roots where !newPaths.contains(root.path) {

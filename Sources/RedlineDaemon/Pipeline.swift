@@ -16,7 +16,7 @@ import RedlineWatcher
 final class Pipeline {
     private(set) var config: DaemonConfig
     private var filters: [String: ArticleFilter] = [:]
-    let feed: FeedWriter
+    private(set) var feed: FeedWriter
     let state: StateStore
     private let logger: Logger
 
@@ -51,6 +51,16 @@ final class Pipeline {
         filters = Dictionary(
             config.roots.map { ($0.path, ArticleFilter(include: $0.include, exclude: $0.exclude)) },
             uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Reopens the feed with new options (fsync policy, segment size, retention) after a reload.
+    ///
+    /// The batch is committed and the writer closed cleanly first, so no record is lost or torn.
+    func reopenFeed(options: FeedOptions) throws {
+        try commit()
+        try feed.close()
+        feed = try FeedWriter(directory: feed.directory, options: options, logger: logger)
+        config.feed = options
     }
 
     // MARK: - Settled changes

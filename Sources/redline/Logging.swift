@@ -6,13 +6,29 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("redline: \(message)\n".utf8))
 }
 
+/// The process-wide log level, which a configuration reload may change.
+final class LogLevel: @unchecked Sendable {
+    /// The one instance every handler reads.
+    static let shared = LogLevel()
+    private let lock = NSLock()
+    private var level = Logger.Level.info
+
+    /// The current level.
+    var current: Logger.Level { lock.withLock { level } }
+
+    /// Sets the level from its config name (`info`, `debug`, ...); unknown names are ignored.
+    func set(_ name: String) {
+        guard let new = Logger.Level(rawValue: name) else { return }
+        lock.withLock { level = new }
+    }
+}
+
 /// Creates the process's logger: journald-friendly under systemd, timestamped on a terminal.
 func makeLogger(label: String, level: String) -> Logger {
     let underSystemd = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+    LogLevel.shared.set(level)
     LoggingSystem.bootstrap { label in StderrLogHandler(label: label, journald: underSystemd) }
-    var logger = Logger(label: label)
-    logger.logLevel = Logger.Level(rawValue: level) ?? .info
-    return logger
+    return Logger(label: label)
 }
 
 /// Writes `level message key=value...` lines to stderr.
@@ -22,7 +38,11 @@ func makeLogger(label: String, level: String) -> Logger {
 struct StderrLogHandler: LogHandler {
     let label: String
     let journald: Bool
-    var logLevel: Logger.Level = .info
+    /// Read from `LogLevel.shared`, so a reload changes it for every logger at once.
+    var logLevel: Logger.Level {
+        get { LogLevel.shared.current }
+        set { LogLevel.shared.set(newValue.rawValue) }
+    }
     var metadata: Logger.Metadata = [:]
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {

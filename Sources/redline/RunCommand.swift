@@ -60,8 +60,15 @@ extension Redline {
                 print("configuration is valid: \(config.roots.count) root(s), data in \(config.dataDir)")
                 return
             }
+            // A parent may have blocked signals we rely on (the mask survives exec), and then
+            // SIGHUP would stay pending forever: unblock them before any thread is started.
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            for signal in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&signals, signal) }
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
             let logger = makeLogger(label: "redline", level: config.logLevel)
-            let daemon = Daemon(config: config, reload: load, logger: logger)
+            let daemon = Daemon(
+                config: config, reload: load, setLogLevel: { LogLevel.shared.set($0) }, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint],

@@ -147,3 +147,60 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 }
+
+/// SIGHUP re-reads the configuration without losing anything.
+@Suite struct ReloadTests {
+    @Test func sighupAppliesNewRootsGlobsFeedOptionsAndLogLevelAndRefusesABadFile() throws {
+        let h = try DaemonTests.Harness()
+        let second = h.dir.appending("second")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        let config = h.dir.appending("redline.toml")
+        func writeConfig(_ extra: String) throws {
+            try """
+                data_dir = "\(h.data.path)"
+                \(extra)
+                [[root]]
+                path = "\(h.articles.path)"
+
+                """.write(to: config, atomically: true, encoding: .utf8)
+        }
+        try writeConfig("log_level = \"info\"")
+        let daemon = try RunningRedline(["run", "--config", config.path])
+        h.daemon = daemon
+        #expect(eventually { daemon.stderr.contains("watching") })
+        try h.write("a.txt", "one\n")
+        #expect(h.waitForRecords(1))
+
+        try writeConfig("log_level = \"debug\"\n[feed]\nfsync = \"never\"")
+        try """
+            [[root]]
+            path = "\(second.path)"
+            include = ["**/*.news"]
+            """.appendLine(to: config)
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.stderr.contains("now watching \(second.path)") }, "\(daemon.stderr)")
+        #expect(daemon.stderr.contains("feed options applied"))
+        try Data("only .news files here\n".utf8).write(to: second.appendingPathComponent("b.news"))
+        try Data("not an article under the new globs\n".utf8).write(to: second.appendingPathComponent("c.txt"))
+        #expect(h.waitForRecords(2))
+        #expect(eventually { daemon.stderr.contains("debug created b.news") }, "the new log level is in force")
+
+        try "settle_ms = \"soon\"\n".appendLine(to: config)
+        daemon.signal(SIGHUP)
+        #expect(eventually { daemon.stderr.contains("reload refused") })
+        try h.write("a.txt", "two\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+        #expect(h.records.map { $0["path"] as? String } == ["a.txt", "b.news", "a.txt"])
+    }
+}
+
+extension String {
+    /// Appends this text and a newline to `url`.
+    func appendLine(to url: URL) throws {
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((self + "\n").utf8))
+        try handle.close()
+    }
+}

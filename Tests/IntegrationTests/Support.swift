@@ -101,41 +101,35 @@ final class TempDir: @unchecked Sendable {
 }
 
 /// A background `redline` process (the daemon, `tail -f`, ...), killed when dropped.
+///
+/// Its stdout and stderr go to files (not pipes), so nothing it writes can be lost or block it.
 final class RunningRedline: @unchecked Sendable {
     let process = Process()
-    private let outPipe = Pipe()
-    private let errPipe = Pipe()
-    private let lock = NSLock()
-    private var outBuffer = Data()
-    private var errBuffer = Data()
+    private let outFile: URL
+    private let errFile: URL
 
     /// Starts `redline arguments...` without waiting for it.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("redline-out-\(UUID().uuidString)")
+        outFile = base.appendingPathExtension("stdout")
+        errFile = base.appendingPathExtension("stderr")
+        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        FileManager.default.createFile(atPath: errFile.path, contents: nil)
         process.executableURL = RedlineBinary.url
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.standardOutput = outPipe
-        process.standardError = errPipe
+        process.standardOutput = try FileHandle(forWritingTo: outFile)
+        process.standardError = try FileHandle(forWritingTo: errFile)
         process.standardInput = FileHandle.nullDevice
-        outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.withLock { self.outBuffer.append(data) }
-        }
-        errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.withLock { self.errBuffer.append(data) }
-        }
         try process.run()
     }
 
     /// Everything written to stdout so far.
-    var stdout: String { lock.withLock { String(decoding: outBuffer, as: UTF8.self) } }
+    var stdout: String { (try? String(contentsOf: outFile, encoding: .utf8)) ?? "" }
     /// Everything written to stderr so far.
-    var stderr: String { lock.withLock { String(decoding: errBuffer, as: UTF8.self) } }
+    var stderr: String { (try? String(contentsOf: errFile, encoding: .utf8)) ?? "" }
 
     /// Sends a signal (SIGTERM, SIGSTOP, ...).
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
@@ -146,8 +140,6 @@ final class RunningRedline: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { return nil }
-        // Let the readability handlers drain what is left in the pipes.
-        usleep(50_000)
         return process.terminationStatus
     }
 
@@ -156,8 +148,8 @@ final class RunningRedline: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        outPipe.fileHandleForReading.readabilityHandler = nil
-        errPipe.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: outFile)
+        try? FileManager.default.removeItem(at: errFile)
     }
 }
 
