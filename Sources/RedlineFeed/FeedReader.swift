@@ -116,6 +116,10 @@ public final class FeedCursor {
     private var buffer: [UInt8] = []
     private var start = 0
     private var searched = 0
+    /// Bytes read from the current file so far (the descriptor's position).
+    private var fileOffset = 0
+    /// File offset of a bad line already re-read once (see ``nextLine()``).
+    private var rereadAt: Int?
 
     private var activePath: String { directory + "/" + FileIO.activeName }
 
@@ -192,6 +196,7 @@ public final class FeedCursor {
         buffer.removeAll(keepingCapacity: true)
         start = 0
         searched = 0
+        fileOffset = 0
     }
 
     private func closeFile() {
@@ -225,7 +230,17 @@ public final class FeedCursor {
                 closeFile()
                 continue
             }
-            // At the end of the active file: has it been sealed (renamed) meanwhile?
+            // At the end of the active file. A restarted writer may have cut a torn tail we had partly
+            // buffered (never returned: it had no newline); drop it and read again from the cut.
+            if try FileIO.fileSize(fd, path: path) < fileOffset {
+                let lineStart = fileOffset - (buffer.count - start)
+                buffer.removeSubrange(start...)
+                searched = start
+                fileOffset = lineStart
+                _ = lseek(fd, off_t(lineStart), SEEK_SET)
+                continue
+            }
+            // Has it been sealed (renamed) meanwhile?
             let ours = try FileIO.inode(fd, path: path)
             guard let current = FileIO.inode(path: activePath) else { return nil }
             if current == ours { return nil }
@@ -286,6 +301,7 @@ public final class FeedCursor {
         }
         let n = try result.get()
         buffer.removeLast(chunk - n)
+        fileOffset += n
         return n
     }
 
@@ -310,7 +326,21 @@ public final class FeedCursor {
         }
         let envelope: LineFormat.Envelope
         switch check {
-        case .failure(let damage): throw corrupt(damage.description)
+        case .failure(let damage):
+            // In the active file, bytes we buffered before a writer restart may belong to a torn line it has
+            // since cut and overwritten: read once more from this line's start before calling it damage.
+            let lineOffset = fileOffset - (buffer.count - lineStart)
+            if !sealed && rereadAt != lineOffset {
+                rereadAt = lineOffset
+                buffer.removeSubrange(lineStart...)
+                start = lineStart
+                searched = lineStart
+                lineNumber -= 1
+                fileOffset = lineOffset
+                _ = lseek(fd, off_t(lineOffset), SEEK_SET)
+                return nil
+            }
+            throw corrupt(damage.description)
         case .success(let e): envelope = e
         }
         guard envelope.v == FeedRecord.formatVersion else {

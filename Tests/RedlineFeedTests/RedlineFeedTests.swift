@@ -271,6 +271,23 @@ import Testing
         #expect(cursor.nextSeq == w.lastSeq + 1)
     }
 
+    @Test func cursorSurvivesTheWriterCuttingATornTailItHadBuffered() throws {
+        let feed = TempFeed()
+        var w: FeedWriter? = try writer(feed)
+        _ = try w!.append([created("a.txt", "one")])
+        w = nil  // crash: no clean-shutdown marker
+        try feed.append("changes.jsonl", Array(#"{"v":1,"feed":"torn","seq":2,"#.utf8))
+        let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
+        #expect(try cursor.next()?.seq == 1)
+        #expect(try cursor.next() == nil)
+        let restarted = try writer(feed)
+        _ = try restarted.append([created("b.txt", "two")])
+        try restarted.close()
+        let rest = try [cursor.next(), cursor.next()].map { try $0?.decode().type }
+        #expect(rest == [.recovered, .created])
+        #expect(try cursor.next() == nil)
+    }
+
     @Test func cursorNeverReturnsALineBeforeItsNewline() throws {
         let feed = TempFeed()
         let w = try writer(feed)
