@@ -58,6 +58,17 @@ struct Side {
         return breaks >= 2
     }
 
+    /// Whether any byte of `w` is below 0x20, 0x7F, 0xC2 or 0xE1-0xE3 (exact, SWAR).
+    @inline(__always)
+    static func hasSpecialByte(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
+        let below = (w &- ones &* 0x20) & ~w & high
+        return (below | zero(w ^ (ones &* 0x7F)) | zero(w ^ (ones &* 0xC2)) | zero(w ^ (ones &* 0xE1))
+            | zero(w ^ (ones &* 0xE2)) | zero(w ^ (ones &* 0xE3))) != 0
+    }
+
     /// Paragraphs: maximal runs of text between whitespace runs holding a blank line.
     mutating func splitParagraphs() {
         let n = p.count
@@ -67,8 +78,9 @@ struct Side {
         var breaks = 0
         while i < n {
             let b = p[i]
-            // Fast path: a run of bytes that can only belong to non-space scalars (anything above
-            // 0x20 except the lead bytes of the few non-ASCII spaces) needs no decoding.
+            // Fast path: from a non-space byte, a run of bytes that are ASCII spaces or can only
+            // belong to non-space scalars (anything from 0x20 up except DEL and the lead bytes of
+            // the few non-ASCII spaces), eight at a time; trailing ASCII spaces are given back.
             if b > 0x20, b != 0x7F, b != 0xC2, b < 0xE1 || b > 0xE3 {
                 if start >= 0, breaks >= 2 {
                     paragraphs.append(start..<lastEnd)
@@ -76,12 +88,20 @@ struct Side {
                 }
                 if start < 0 { start = i }
                 i += 1
+                if let base = p.baseAddress {
+                    while i + 8 <= n {
+                        if Self.hasSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { break }
+                        i += 8
+                    }
+                }
                 while i < n {
                     let c = p[i]
-                    if c <= 0x20 || c == 0x7F || c == 0xC2 || (c >= 0xE1 && c <= 0xE3) { break }
+                    if c < 0x20 || c == 0x7F || c == 0xC2 || (c >= 0xE1 && c <= 0xE3) { break }
                     i += 1
                 }
-                lastEnd = i
+                var end = i
+                while p[end - 1] == 0x20 { end -= 1 }
+                lastEnd = end
                 breaks = 0
                 continue
             }
@@ -137,7 +157,7 @@ struct Side {
 
     /// The paragraph index containing byte `offset`, searched among `candidates` (ascending).
     func paragraph(containingByte offset: Int, in candidates: ClosedRange<Int>) -> Int {
-        for i in candidates where offset < paragraphs[i].upperBound { return i }
+        for i in candidates where offset <= paragraphs[i].upperBound { return i }
         return candidates.upperBound
     }
 }
