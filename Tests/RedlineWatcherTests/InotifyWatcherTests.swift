@@ -205,6 +205,42 @@ final class EventLog: Sendable {
         #expect(log.watcher.watchedDirectories == 0)
     }
 
+    @Test func aDirectoryMadeAndRenamedAtOnceIsStillWatched() async throws {
+        let tree = TempTree()
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try tree.mkdir("draft")
+        try tree.move("draft", "final")
+        try tree.write("final/a.txt")
+        await log.waitFor("an event for final/a.txt") {
+            ($0.kind == .closeWrite || $0.kind == .create) && $0.path == tree.url("final/a.txt")
+        }
+        try tree.write("final/b.txt")
+        await log.waitFor("closeWrite final/b.txt") {
+            $0.kind == .closeWrite && $0.path == tree.url("final/b.txt")
+        }
+    }
+
+    @Test func aDirectoryMovedOutOfTheTreeIsNoLongerReported() async throws {
+        let tree = TempTree()
+        let outside = TempTree()
+        try tree.mkdir("gone")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(tree.path)
+        try FileManager.default.moveItem(atPath: tree.url("gone"), toPath: outside.url("gone"))
+        await log.waitFor("movedFrom gone") { $0.kind == .movedFrom && $0.path == tree.url("gone") }
+        // The backend gives up on the rename's partner after half a second, then drops the watches.
+        try await Task.sleep(for: .milliseconds(700))
+        try tree.write("tick.txt")
+        await log.waitFor("tick") { $0.kind == .closeWrite && $0.path == tree.url("tick.txt") }
+        try outside.write("gone/elsewhere.txt")
+        try tree.write("marker.txt")
+        await log.waitFor("marker") { $0.kind == .closeWrite && $0.path == tree.url("marker.txt") }
+        #expect(!log.events.contains { $0.path.hasSuffix("elsewhere.txt") })
+    }
+
     @Test func stopFinishesTheStream() async throws {
         let log = try EventLog()
         log.watcher.stop()
