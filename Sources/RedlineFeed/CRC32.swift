@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// CRC-32 (IEEE 802.3, the polynomial of zlib, gzip and PNG).
@@ -65,7 +65,8 @@ enum CRC32 {
         while n >= 8 {
             let lo = UnsafeRawPointer(p).loadUnaligned(as: UInt32.self) ^ c
             let hi = UnsafeRawPointer(p + 4).loadUnaligned(as: UInt32.self)
-            c = t[7 * 256 + Int(lo & 0xff)] ^ t[6 * 256 + Int((lo >> 8) & 0xff)]
+            c =
+                t[7 * 256 + Int(lo & 0xff)] ^ t[6 * 256 + Int((lo >> 8) & 0xff)]
                 ^ t[5 * 256 + Int((lo >> 16) & 0xff)] ^ t[4 * 256 + Int(lo >> 24)]
                 ^ t[3 * 256 + Int(hi & 0xff)] ^ t[2 * 256 + Int((hi >> 8) & 0xff)]
                 ^ t[1 * 256 + Int((hi >> 16) & 0xff)] ^ t[Int(hi >> 24)]

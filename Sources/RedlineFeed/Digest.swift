@@ -5,7 +5,9 @@ public enum Digest {
     /// SHA-256 hex of `bytes` (for a text: its UTF-8 bytes, `Digest.sha256Hex(text.utf8)`).
     public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
         var hasher = SHA256()
-        if let done = bytes.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) {
+        if let done = bytes.withContiguousStorageIfAvailable({
+            hasher.update(bufferPointer: UnsafeRawBufferPointer($0))
+        }) {
             _ = done
         } else {
             hasher.update(data: Array(bytes))

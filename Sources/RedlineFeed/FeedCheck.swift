@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `redline check` found in a healthy feed.
@@ -87,7 +87,9 @@ public enum FeedCheck {
         guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), map != MAP_FAILED else {
             // Fall back to reading (e.g. a file system without mmap).
             let bytes = try FileIO.read(fd, count: size, at: 0, path: path)
-            let scan = bytes.withUnsafeBufferPointer { SegmentScan.scan($0, feedID: feedID, expectedFirst: expectedFirst) }
+            let scan = bytes.withUnsafeBufferPointer {
+                SegmentScan.scan($0, feedID: feedID, expectedFirst: expectedFirst)
+            }
             return (scan, size)
         }
         defer { munmap(map, size) }

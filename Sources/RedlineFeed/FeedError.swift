@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every failure of the feed layer: what went wrong, on which path, and how to fix it.

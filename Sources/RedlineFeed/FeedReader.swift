@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One complete, checked line of the feed (crc, format version, feed UUID and seq continuity verified).
@@ -346,13 +346,15 @@ public final class FeedCursor {
         guard envelope.v == FeedRecord.formatVersion else {
             throw corrupt("format version v=\(envelope.v) is not \(FeedRecord.formatVersion)")
         }
-        let feed = Array(buffer[(lineStart + envelope.feedRange.lowerBound)..<(lineStart + envelope.feedRange.upperBound)])
+        let feed = Array(
+            buffer[(lineStart + envelope.feedRange.lowerBound)..<(lineStart + envelope.feedRange.upperBound)])
         if let known = feedBytes {
             guard known == feed else {
                 throw FeedError(
                     .feedChanged, path: path,
                     message: "\(path) line \(lineNumber) belongs to feed \(String(decoding: feed, as: UTF8.self)), "
-                        + "not \(String(decoding: known, as: UTF8.self)): the feed was recreated; resync from the start")
+                        + "not \(String(decoding: known, as: UTF8.self)): the feed was recreated; resync from the start"
+                )
             }
         } else {
             feedBytes = feed

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `redline replay`: re-reads the feed up to a point and prints, verifies or rebuilds the article tree.

@@ -2,7 +2,7 @@ import Foundation
 import RedlineDiff
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Blocks until something changes in the feed directory, using inotify (never polling).

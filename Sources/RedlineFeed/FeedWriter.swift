@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// When appended records are forced to disk.
@@ -226,7 +226,8 @@ public final class FeedWriter: @unchecked Sendable {
         try syncLocked()
         let sealed = directory + "/" + FileIO.sealedName(firstSeq: activeFirstSeq)
         let active = activePath
-        _ = try syscall({ rename(active, sealed) }, orThrow: ioError("seal \(active) as", sealed, fix: "check permissions"))
+        _ = try syscall(
+            { rename(active, sealed) }, orThrow: ioError("seal \(active) as", sealed, fix: "check permissions"))
         Glibc.close(activeFD)
         activeFD = -1
         do throws(FeedError) {
@@ -250,7 +251,9 @@ public final class FeedWriter: @unchecked Sendable {
         let sealed = try FileIO.sealedSegments(directory)
         guard sealed.count > keep else { return }
         for segment in sealed.prefix(sealed.count - keep) {
-            _ = try syscall({ unlink(segment.path) }, orThrow: ioError("delete old segment", segment.path, fix: "check permissions"))
+            _ = try syscall(
+                { unlink(segment.path) }, orThrow: ioError("delete old segment", segment.path, fix: "check permissions")
+            )
             logger.info("feed segment deleted by retention", metadata: ["feed.path": "\(segment.path)"])
         }
         try FileIO.syncDirectory(directory)
@@ -359,7 +362,9 @@ public final class FeedWriter: @unchecked Sendable {
             let size = try FileIO.fileSize(fd, path: activePath)
             var scan: SegmentScan
             if clean, let line = try FileIO.lastLine(fd, size: size, path: activePath),
-                case let tail = line.withUnsafeBufferPointer({ SegmentScan.scan($0, feedID: feedID, expectedFirst: nil) }),
+                case let tail = line.withUnsafeBufferPointer({
+                    SegmentScan.scan($0, feedID: feedID, expectedFirst: nil)
+                }),
                 tail.damage == nil
             {
                 // A clean shutdown: trust the segment and read only its last line.

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small file helpers over raw descriptors; every call goes through ``syscall(_:orThrow:)``.
@@ -83,8 +83,9 @@ enum FileIO {
     {
         var done = 0
         while done < buffer.count {
-            let n = try syscall({ Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) })
-            { code in ioError("read", path, fix: "check the disk and the file's permissions")(code) }
+            let n = try syscall({
+                Glibc.pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            }) { code in ioError("read", path, fix: "check the disk and the file's permissions")(code) }
             if n == 0 { break }
             done += n
         }

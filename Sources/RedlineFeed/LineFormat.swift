@@ -88,7 +88,9 @@ enum LineFormat {
             }
             return i > start ? value : nil
         }
-        guard expect(#"{"v":"#), let v = number(), v <= Int.max else { return .failure(.malformed("does not start with \"v\"")) }
+        guard expect(#"{"v":"#), let v = number(), v <= Int.max else {
+            return .failure(.malformed("does not start with \"v\""))
+        }
         guard expect(#","feed":""#) else { return .failure(.malformed("no \"feed\" after \"v\"")) }
         let feedStart = i
         while i < n, line[i] != UInt8(ascii: "\"") { i += 1 }

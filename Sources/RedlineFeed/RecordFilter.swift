@@ -1,7 +1,7 @@
 import RedlineDiff
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which records a reader wants (`tail --type/--class/--path/--min-significance`, `replay --path`).

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The result of checking every line of one segment's bytes: what is good, and where the first damage is.
@@ -35,7 +35,9 @@ struct SegmentScan {
     ///
     /// The result is the same as scanning in one pass: the second half's first seq must follow the first
     /// half's last, and its damage is reported at its offset and line in the whole buffer.
-    static func scanInParallel(_ bytes: UnsafeBufferPointer<UInt8>, feedID: String?, expectedFirst: UInt64?) -> SegmentScan {
+    static func scanInParallel(_ bytes: UnsafeBufferPointer<UInt8>, feedID: String?, expectedFirst: UInt64?)
+        -> SegmentScan
+    {
         guard bytes.count >= 8 << 20, let base = bytes.baseAddress,
             let nl = memchr(base + bytes.count / 2, 0x0A, bytes.count - bytes.count / 2)
         else { return scan(bytes, feedID: feedID, expectedFirst: expectedFirst) }
@@ -64,7 +66,8 @@ struct SegmentScan {
         if first.damage != nil { return first }
         let want = (first.lastSeq ?? 0) + 1
         if let start = second.firstSeq, start != want {
-            first.damage = Damage(offset: split, line: first.records + 1, reason: "seq \(start) where \(want) was expected")
+            first.damage = Damage(
+                offset: split, line: first.records + 1, reason: "seq \(start) where \(want) was expected")
             return first
         }
         if second.records > 0 {
@@ -122,9 +125,10 @@ struct SegmentScan {
                 }
                 let feed = UnsafeBufferPointer(rebasing: lineBytes[envelope.feedRange])
                 if let known = feedBytes {
-                    let same = known.count == feed.count
-                    && known.withUnsafeBufferPointer { memcmp($0.baseAddress!, feed.baseAddress!, feed.count) == 0 }
-                if !same {
+                    let same =
+                        known.count == feed.count
+                        && known.withUnsafeBufferPointer { memcmp($0.baseAddress!, feed.baseAddress!, feed.count) == 0 }
+                    if !same {
                         result.damage = Damage(
                             offset: offset, line: line,
                             reason: "feed \(String(decoding: feed, as: UTF8.self)) differs from "

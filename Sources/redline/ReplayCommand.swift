@@ -43,7 +43,8 @@ extension Redline {
                 throw ValidationError("choose exactly one of --to DIR, --print, --verify")
             }
             if since != nil && !print {
-                throw ValidationError("--since applies to --print only; --to and --verify rebuild from the first record")
+                throw ValidationError(
+                    "--since applies to --print only; --to and --verify rebuild from the first record")
             }
             if until != nil && untilTime != nil { throw ValidationError("use only one of --until, --until-time") }
             if let untilTime, FeedReplay.parseTime(untilTime) == nil {

@@ -5,7 +5,8 @@ import RedlineFeed
 
 /// `--feed DIR`, shared by the feed readers.
 struct FeedDirectoryOption: ParsableArguments {
-    @Option(name: .customLong("feed"), help: ArgumentHelp("The feed directory (the daemon's DATA/feed).", valueName: "dir"))
+    @Option(
+        name: .customLong("feed"), help: ArgumentHelp("The feed directory (the daemon's DATA/feed).", valueName: "dir"))
     var directory = "./var/feed"
 }
 
@@ -63,16 +64,25 @@ extension Redline {
         @Flag(name: [.short, .long], help: "Keep running and print records as they are appended (uses inotify).")
         var follow = false
 
-        @Option(name: .customLong("type"), help: ArgumentHelp("Only records of this type (repeatable).", valueName: "type"))
+        @Option(
+            name: .customLong("type"), help: ArgumentHelp("Only records of this type (repeatable).", valueName: "type"))
         var types: [RecordType] = []
 
-        @Option(name: .customLong("class"), help: ArgumentHelp("Only records with a change of this class (repeatable).", valueName: "class"), transform: parseRaw)
+        @Option(
+            name: .customLong("class"),
+            help: ArgumentHelp("Only records with a change of this class (repeatable).", valueName: "class"),
+            transform: parseRaw)
         var classes: [ChangeClass] = []
 
-        @Option(help: ArgumentHelp("Only articles whose path (or former path) matches this glob; * matches /.", valueName: "glob"))
+        @Option(
+            help: ArgumentHelp(
+                "Only articles whose path (or former path) matches this glob; * matches /.", valueName: "glob"))
         var path: String?
 
-        @Option(help: ArgumentHelp("Only edits at least this significant: cosmetic, minor, substantive (records without a significance pass).", valueName: "level"), transform: parseRaw)
+        @Option(
+            help: ArgumentHelp(
+                "Only edits at least this significant: cosmetic, minor, substantive (records without a significance pass).",
+                valueName: "level"), transform: parseRaw)
         var minSignificance: Significance?
 
         @Option(help: "json: the stored lines, unchanged; text: one readable line per record.")

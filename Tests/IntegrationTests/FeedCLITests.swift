@@ -84,10 +84,12 @@ import Testing
         for i in 1...5 { try feed.create("a\(i).txt", "متن \(i)") }
         let first = try RunningRedline(["tail", "--feed", feed.path, "--from-beginning", "-f", "--cursor-file", cursor])
         #expect(eventually { seqs(first.stdout) == [1, 2, 3, 4, 5] }, "\(first.stderr)")
-        #expect(eventually { (try? String(contentsOfFile: cursor, encoding: .utf8))?.contains("\"next_seq\":6") == true })
+        #expect(
+            eventually { (try? String(contentsOfFile: cursor, encoding: .utf8))?.contains("\"next_seq\":6") == true })
         try feed.create("a6.txt", "شش")
         #expect(eventually { seqs(first.stdout).last == 6 })
-        #expect(eventually { (try? String(contentsOfFile: cursor, encoding: .utf8))?.contains("\"next_seq\":7") == true })
+        #expect(
+            eventually { (try? String(contentsOfFile: cursor, encoding: .utf8))?.contains("\"next_seq\":7") == true })
         first.signal(SIGKILL)
         first.waitForExit()
         for i in 7...9 { try feed.create("a\(i).txt", "متن \(i)") }

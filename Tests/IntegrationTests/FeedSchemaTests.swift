@@ -22,7 +22,8 @@ import Testing
         try feed.move("a.txt", "b.txt")
         try feed.move("b.txt", "c.txt", editedTo: "کوتاه")
         try feed.delete("c.txt")
-        try feed.append(FeedRecord(type: .rejected, root: feed.root, path: "bad.txt", reason: "not valid UTF-8 at byte 12"))
+        try feed.append(
+            FeedRecord(type: .rejected, root: feed.root, path: "bad.txt", reason: "not valid UTF-8 at byte 12"))
         try feed.append(FeedRecord(type: .rescan, root: feed.root, path: "", reason: "inotify queue overflow"))
         try feed.writer.close()
         // A torn tail makes the next writer append a `recovered` record.
@@ -35,7 +36,10 @@ import Testing
         try reopened.close()
 
         let lines = try feed.lines()
-        let types = Set(lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String })
+        let types = Set(
+            lines.compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String
+            })
         #expect(types == Set(RecordType.allCases.map(\.rawValue)))
 
         let script = """

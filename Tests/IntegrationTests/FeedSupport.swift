@@ -25,7 +25,8 @@ final class ScriptedFeed: @unchecked Sendable {
     @discardableResult
     func create(_ path: String, _ text: String) throws -> UInt64 {
         tree[path] = text
-        return try append(FeedRecord(type: .created, root: root, path: path, after: VersionInfo(text: text), content: text))
+        return try append(
+            FeedRecord(type: .created, root: root, path: path, after: VersionInfo(text: text), content: text))
     }
 
     @discardableResult

@@ -53,7 +53,8 @@ func modified(_ path: String, _ old: String, _ new: String, root: String = "/srv
 }
 
 /// A `moved` record, optionally with an edit.
-func moved(_ from: String, _ to: String, _ old: String, _ new: String? = nil, root: String = "/srv/news") -> FeedRecord {
+func moved(_ from: String, _ to: String, _ old: String, _ new: String? = nil, root: String = "/srv/news") -> FeedRecord
+{
     let text = new ?? old
     var record = FeedRecord(
         type: .moved, root: root, path: to, fromPath: from, before: VersionInfo(text: old),

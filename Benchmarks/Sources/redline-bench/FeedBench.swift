@@ -17,7 +17,8 @@ enum FeedBench {
         case "info":
             print("crc implementation: \(FeedCheck.crcImplementation)")
         case "generate" where rest.count == 2:
-            let seconds = try generate(directory: rest[0], records: Int(rest[1]) ?? 100_000, options: .init(fsync: .never))
+            let seconds = try generate(
+                directory: rest[0], records: Int(rest[1]) ?? 100_000, options: .init(fsync: .never))
             print("generated \(rest[1]) records in \(String(format: "%.2f", seconds)) s")
         case "append" where rest.count >= 3:
             let n = Int(rest[1]) ?? 1000
@@ -34,7 +35,9 @@ enum FeedBench {
     }
 
     private static func usage() {
-        print("usage: redline-bench feed generate DIR N | redline-bench feed append DIR N always|interval:MS|never [BATCH]")
+        print(
+            "usage: redline-bench feed generate DIR N | redline-bench feed append DIR N always|interval:MS|never [BATCH]"
+        )
     }
 
     private static func parsePolicy(_ text: String) -> FsyncPolicy? {
@@ -57,7 +60,11 @@ enum FeedBench {
             var versions = [base]
             var text = base
             for (old, new) in edits {
-                if let range = text.range(of: old) { text.replaceSubrange(range, with: new) } else { text += "\n\n" + new }
+                if let range = text.range(of: old) {
+                    text.replaceSubrange(range, with: new)
+                } else {
+                    text += "\n\n" + new
+                }
                 versions.append(text)
             }
             versions.append(versions[3] + "\n\nپاراگراف تازه با ۱۲ کلمه و یک عدد ۴۵.")
@@ -88,7 +95,8 @@ enum FeedBench {
             let v = state[a]
             if v < 0 {
                 let text = script.versions[0]
-                record = FeedRecord(type: .created, root: root, path: paths[a], after: VersionInfo(text: text), content: text)
+                record = FeedRecord(
+                    type: .created, root: root, path: paths[a], after: VersionInfo(text: text), content: text)
                 state[a] = 0
             } else if step % 53 == 0 {
                 let text = script.versions[v]
@@ -98,7 +106,8 @@ enum FeedBench {
                     after: VersionInfo(text: text))
                 paths[a] = to
             } else if step % 97 == 0 {
-                record = FeedRecord(type: .deleted, root: root, path: paths[a], before: VersionInfo(text: script.versions[v]))
+                record = FeedRecord(
+                    type: .deleted, root: root, path: paths[a], before: VersionInfo(text: script.versions[v]))
                 state[a] = -1
             } else {
                 let next = (v + 1) % script.versions.count
