@@ -477,10 +477,10 @@ private final class Core: @unchecked Sendable {
             } catch {
                 switch error.code {
                 case .watchLimitReached:
-                    if !limitReached.exchange(true, ordering: .relaxed) {
-                        logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"])
-                    }
+                    let first = !limitReached.exchange(true, ordering: .relaxed)
                     if synthetic {
+                        // No caller to throw to: say it once here.
+                        if first { logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"]) }
                         // Unwatched, but what is there now must still be seen once.
                         reportContents(of: dir)
                         continue
