@@ -24,8 +24,9 @@ final class Pipeline {
     private var touches: [StateUpdate] = []
     /// Articles changed by the batch being built; `.some(nil)` means deleted.
     private var overlay: [Key: ArticleState?] = [:]
-    /// Last rejected version per article, so an unchanged bad file is reported once.
-    private var rejected: [Key: String] = [:]
+    /// Rejected versions decided in the batch being built (the store keeps the committed ones),
+    /// so an unchanged bad file is reported once, across restarts too.
+    private var rejectedOverlay: [Key: String?] = [:]
     /// Paths already logged as unreadable, so a permission problem is logged once.
     private var warned: Set<Key> = []
     /// Records appended since start.
@@ -108,6 +109,11 @@ final class Pipeline {
         return try state.article(root: key.root, path: key.path)
     }
 
+    private func rejectedVersion(_ key: Key) throws -> String? {
+        if let amended = rejectedOverlay[key] { return amended }
+        return try state.rejectedVersion(root: key.root, path: key.path)
+    }
+
     private func absolute(_ key: Key) -> String { key.root + "/" + key.path }
 
     /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
@@ -129,15 +135,15 @@ final class Pipeline {
             }
         case .tooLarge(let stat):
             let identity = "size:\(stat.size):\(stat.mtimeNs)"
-            guard rejected[key] != identity else { return }
-            rejected[key] = identity
+            guard try rejectedVersion(key) != identity else { return }
+            rejectedOverlay[key] = identity
             emit(
                 FeedRecord(
                     type: .rejected, root: key.root, path: key.path,
                     reason:
                         "file is \(stat.size) bytes, over max_file_bytes (\(config.maxFileBytes)); raise max_file_bytes to diff it",
                     detail: ["size": String(stat.size), "max_file_bytes": String(config.maxFileBytes)]),
-                [], nil, nil)
+                [.rejected(root: key.root, path: key.path, version: identity)], nil, nil)
         case .bytes(let bytes, let stat):
             warned.remove(key)
             let sha = Digest.sha256Hex(bytes)
@@ -156,18 +162,21 @@ final class Pipeline {
             do {
                 text = try ArticleText.decode(bytes)
             } catch {
-                guard rejected[key] != sha else { return }
-                rejected[key] = sha
+                guard try rejectedVersion(key) != sha else { return }
+                rejectedOverlay[key] = sha
                 emit(
                     FeedRecord(
                         type: .rejected, root: key.root, path: key.path,
                         after: VersionInfo(sha256: sha, size: bytes.count),
                         reason: "\(error); save the file as UTF-8 text",
                         detail: ["byte_offset": String(error.byteOffset), "error": error.reason.rawValue]),
-                    [], nil, nil)
+                    [.rejected(root: key.root, path: key.path, version: sha)], nil, nil)
                 return
             }
-            rejected[key] = nil
+            if try rejectedVersion(key) != nil {
+                rejectedOverlay[key] = .some(nil)
+                touches.append(.rejected(root: key.root, path: key.path, version: nil))
+            }
             let next = ArticleState(
                 root: key.root, path: key.path, inode: stat.inode, size: stat.size, mtimeNs: stat.mtimeNs,
                 ctimeNs: stat.ctimeNs, sha256: sha, text: text, lastSeq: 0)
@@ -295,6 +304,7 @@ final class Pipeline {
         pending.removeAll(keepingCapacity: true)
         touches.removeAll(keepingCapacity: true)
         overlay.removeAll(keepingCapacity: true)
+        rejectedOverlay.removeAll(keepingCapacity: true)
         try state.apply(updates, feedID: feed.feedID, lastSeq: feed.lastSeq)
     }
 

@@ -52,6 +52,8 @@ public enum StateUpdate: Sendable, Equatable {
     case move(root: String, from: String, to: String)
     /// Refreshes only the file metadata of an article whose content did not change.
     case touch(root: String, path: String, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64)
+    /// Remembers which version of a file was last rejected (nil forgets), so it is reported once.
+    case rejected(root: String, path: String, version: String?)
 }
 
 /// The error shape of the state store: what failed, on which file, and what to do.
@@ -117,6 +119,11 @@ public final class StateStore: Sendable {
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-rejected") { db in
+            try db.execute(
+                sql: "CREATE TABLE rejected (root TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, "
+                    + "PRIMARY KEY (root, path)) WITHOUT ROWID")
+        }
         return migrator
     }
 
@@ -151,6 +158,16 @@ public final class StateStore: Sendable {
                     ).map(Self.decode)
                 }
                 return try Row.fetchAll(db, sql: "SELECT * FROM article ORDER BY root, path").map(Self.decode)
+            }
+        }
+    }
+
+    /// The version of `root`/`path` last reported as rejected, if any.
+    public func rejectedVersion(root: String, path: String) throws(StateError) -> String? {
+        try wrap {
+            try queue.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT version FROM rejected WHERE root = ? AND path = ?", arguments: [root, path])
             }
         }
     }
@@ -190,6 +207,13 @@ public final class StateStore: Sendable {
                                 WHERE root = ? AND path = ?
                                 """,
                             arguments: [Int64(bitPattern: inode), size, mtime, ctime, root, path])
+                    case .rejected(let root, let path, let version?):
+                        try db.execute(
+                            sql: "INSERT OR REPLACE INTO rejected (root, path, version) VALUES (?, ?, ?)",
+                            arguments: [root, path, version])
+                    case .rejected(let root, let path, nil):
+                        try db.execute(
+                            sql: "DELETE FROM rejected WHERE root = ? AND path = ?", arguments: [root, path])
                     }
                 }
                 try db.execute(
@@ -203,7 +227,7 @@ public final class StateStore: Sendable {
     public func reset() throws(StateError) {
         try wrap {
             try queue.write { db in
-                try db.execute(sql: "DELETE FROM article; DELETE FROM meta")
+                try db.execute(sql: "DELETE FROM article; DELETE FROM meta; DELETE FROM rejected")
             }
         }
     }

@@ -116,6 +116,12 @@ import Testing
         try h.write("good.txt", "still working\n")
         #expect(h.waitForRecords(2))
         #expect(h.stop() == 0)
+        // The same bad version is not reported again after a restart; a fixed one is recorded.
+        try h.start()
+        try h.write("bad.txt", "fixed\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+        #expect(h.records.last?["type"] as? String == "created")
         let rejected = h.records.first { $0["type"] as? String == "rejected" }
         #expect(rejected?["path"] as? String == "bad.txt")
         #expect((rejected?["reason"] as? String)?.contains("12") == true, "names the byte offset")
