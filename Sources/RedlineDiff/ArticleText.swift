@@ -6,14 +6,35 @@ public enum ArticleText {
     /// - Throws: `DecodeError` for invalid UTF-8 (with the byte offset of the first bad byte) or a
     ///   NUL byte (with its offset), which marks a binary or half-written file.
     public static func decode(_ bytes: some Collection<UInt8>) throws(DecodeError) -> String {
-        let array = Array(bytes)
-        if let nul = array.firstIndex(of: 0) {
-            throw DecodeError(reason: .nulByte, byteOffset: nul)
+        let result: Result<String, DecodeError>? = bytes.withContiguousStorageIfAvailable { decode(buffer: $0) }
+        let decoded = result ?? Array(bytes).withUnsafeBufferPointer { decode(buffer: $0) }
+        return try decoded.get()
+    }
+
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>) -> Result<String, DecodeError> {
+        if let nul = firstNul(buffer) { return .failure(DecodeError(reason: .nulByte, byteOffset: nul)) }
+        // The standard library validates in one fast pass; only a failure pays for the offset.
+        if let text = String(validating: buffer, as: UTF8.self) { return .success(text) }
+        return .failure(DecodeError(reason: .invalidUTF8, byteOffset: firstInvalidUTF8(Array(buffer)) ?? 0))
+    }
+
+    /// The offset of the first NUL byte, eight bytes at a time.
+    static func firstNul(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        let n = p.count
+        var i = 0
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if (w &- ones) & ~w & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
         }
-        if let bad = firstInvalidUTF8(array) {
-            throw DecodeError(reason: .invalidUTF8, byteOffset: bad)
+        while i < n {
+            if p[i] == 0 { return i }
+            i += 1
         }
-        return String(decoding: array, as: UTF8.self)
+        return nil
     }
 
     /// The offset of the first byte that starts an invalid UTF-8 sequence, or nil if all is valid.

@@ -80,10 +80,18 @@ extension Engine {
             units[u].newTokens = br
             let pairs = alignTokens(ar, br)
             pairsOfUnit[u] = pairs
-            forEachGap(pairs, ar, br) { ga, gb in
-                if sameBytes(ga, gb) { return }
-                var a = ga
-                var b = gb
+            var pa = ar.lowerBound
+            var pb = br.lowerBound
+            for k in 0...pairs.count {
+                let na = k < pairs.count ? pairs[k].a : ar.upperBound
+                let nb = k < pairs.count ? pairs[k].b : br.upperBound
+                defer {
+                    pa = na + 1
+                    pb = nb + 1
+                }
+                var a = pa..<na
+                var b = pb..<nb
+                if sameBytes(a, b) { continue }
                 while !a.isEmpty, !b.isEmpty, old.ids[a.lowerBound] == new.ids[b.lowerBound] {
                     a = (a.lowerBound + 1)..<a.upperBound
                     b = (b.lowerBound + 1)..<b.upperBound
@@ -233,7 +241,13 @@ extension Engine {
                 let unit = units[u]
                 last = unit.new.upperBound
                 if let pairs = pairsOfUnit[u] {
-                    forEachGap(pairs, unit.oldTokens, unit.newTokens) { ga, gb in
+                    var pa = unit.oldTokens.lowerBound
+                    var pb = unit.newTokens.lowerBound
+                    for k in 0...pairs.count {
+                        let na = k < pairs.count ? pairs[k].a : unit.oldTokens.upperBound
+                        let nb = k < pairs.count ? pairs[k].b : unit.newTokens.upperBound
+                        let ga = pa..<na
+                        let gb = pb..<nb
                         if sameBytes(ga, gb) {
                             let bytes = old.byteRange(ga)
                             builder.copy(bytes.lowerBound, bytes.count)
@@ -241,8 +255,11 @@ extension Engine {
                             let bytes = new.byteRange(gb)
                             builder.insert(bytes.lowerBound, bytes.count)
                         }
-                    } matched: { a in
-                        builder.copy(old.tokens[a].start, old.tokens[a].end - old.tokens[a].start)
+                        if k < pairs.count {
+                            builder.copy(old.tokens[na].start, old.tokens[na].end - old.tokens[na].start)
+                        }
+                        pa = na + 1
+                        pb = nb + 1
                     }
                 } else {
                     let ab = unitBytes(old, unit.old)
@@ -290,23 +307,6 @@ extension Engine {
             }
         }
         return pairs
-    }
-
-    /// Calls `gap` for the token ranges between consecutive matched pairs (and before the first
-    /// and after the last), and `matched` for each matched old token, in text order.
-    func forEachGap(
-        _ pairs: [(a: Int, b: Int)], _ ar: Range<Int>, _ br: Range<Int>, _ gap: (Range<Int>, Range<Int>) -> Void,
-        matched: (Int) -> Void = { _ in }
-    ) {
-        var pa = ar.lowerBound
-        var pb = br.lowerBound
-        for pair in pairs {
-            gap(pa..<pair.a, pb..<pair.b)
-            matched(pair.a)
-            pa = pair.a + 1
-            pb = pair.b + 1
-        }
-        gap(pa..<ar.upperBound, pb..<br.upperBound)
     }
 }
 

@@ -295,6 +295,23 @@ struct Engine {
         return out
     }
 
+    /// Sorted distinct ids of a paragraph's word, number and symbol tokens.
+    mutating func idSet(_ side: Int, _ i: Int) -> [Int32] {
+        let range = paragraphTokens(side, i)
+        let s = side == 0 ? old : new
+        var ids: [Int32] = []
+        ids.reserveCapacity(range.count / 2)
+        for t in range {
+            let kind = s.tokens[t].kind
+            if kind != .whitespace && kind != .punctuation { ids.append(s.ids[t]) }
+        }
+        ids.sort()
+        var out: [Int32] = []
+        out.reserveCapacity(ids.count)
+        for k in ids where out.last != k { out.append(k) }
+        return out
+    }
+
     static func common(_ a: [Int32], _ b: [Int32]) -> Int {
         var i = 0
         var j = 0
@@ -397,6 +414,9 @@ struct Engine {
         for j in 0..<newCount { nh.append(newUnit[j] == -1 ? wordsHash(1, j) : nil) }
         matchByHash(oh, nh)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        // Edited paragraphs that stayed in place, by their exact words (no keys needed yet).
+        matchBySlot(lenient: false, exact: true)
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         oh = []
         for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(0, i) : nil) }
         nh = []
@@ -459,7 +479,7 @@ struct Engine {
     /// that stayed in place, found without comparing it to every other paragraph), then, after
     /// the global similarity pass, leniently: a short paragraph whose words were respelled or
     /// reworded is still that paragraph (Dice >= 0.25, or both have at most 8 distinct words).
-    mutating func matchBySlot(lenient: Bool) {
+    mutating func matchBySlot(lenient: Bool, exact: Bool = false) {
         var i = 0
         let oldCount = old.paragraphs.count
         let newCount = new.paragraphs.count
@@ -477,8 +497,8 @@ struct Engine {
             let newGap = ((prevNew + 1)..<nextNew).filter { newUnit[$0] == -1 }
             guard newGap.count == oldGap.count, newGap.count == nextNew - prevNew - 1 else { continue }
             for (a, b) in zip(oldGap, newGap) {
-                let sa = keySet(0, a...a)
-                let sb = keySet(1, b...b)
+                let sa = exact ? idSet(0, a) : keySet(0, a...a)
+                let sb = exact ? idSet(1, b) : keySet(1, b...b)
                 let c = Self.common(sa, sb)
                 if lenient {
                     if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }

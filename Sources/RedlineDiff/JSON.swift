@@ -115,23 +115,51 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+    mutating func int(_ v: Int) {
+        if v < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            int(-v)
+            return
+        }
+        if v >= 10 { int(v / 10) }
+        bytes.append(UInt8(ascii: "0") + UInt8(v % 10))
+    }
 
     mutating func string(_ s: String) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var s = s
+        s.withUTF8 { escape($0) }
+    }
+
+    /// Appends a JSON string literal: runs of plain bytes are copied whole; only `"`, `\\` and
+    /// control characters are escaped (everything else, RTL text included, stays raw UTF-8).
+    private mutating func escape(_ p: UnsafeBufferPointer<UInt8>) {
+        let hex: StaticString = "0123456789abcdef"
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
+        var runStart = 0
+        var i = 0
+        let n = p.count
+        while i < n {
+            let b = p[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C {
+                i += 1
+                continue
+            }
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
             switch b {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-            default: bytes.append(b)
+            default:
+                hex.withUTF8Buffer { h in
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 0xF)]])
+                }
             }
+            i += 1
+            runStart = i
         }
+        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
         bytes.append(UInt8(ascii: "\""))
     }
 }
