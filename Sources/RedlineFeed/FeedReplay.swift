@@ -62,14 +62,14 @@ public struct FeedReplay {
         let limit = try timeLimit()
         var history = ArticleHistory()
         var report = Report()
-        let decoder = JSONDecoder()
-        while let raw = try cursor.next() {
-            if let until, raw.seq > until { break }
-            let record = try decode(raw, decoder)
+        // Reading and JSON decoding run on a second thread, folding on this one: decoding is most of the work.
+        let pipeline = DecodePipeline(cursor: cursor, until: until)
+        defer { pipeline.cancel() }
+        while let record = try pipeline.next() {
             if let limit, record.time > limit { break }
             try history.apply(record)
             report.records += 1
-            report.lastSeq = raw.seq
+            report.lastSeq = record.seq
         }
         report.versions = history.versionsVerified
         report.articles = selected(history).count
@@ -147,5 +147,95 @@ public struct FeedReplay {
         if let d = full.date(from: text) { return d }
         full.formatOptions = [.withFullDate]
         return full.date(from: text)
+    }
+}
+
+/// Reads and decodes records on a background thread, handing them over in batches through a bounded queue.
+final class DecodePipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var batches: [[FeedRecord]] = []
+    private var failure: FeedError?
+    private var finished = false
+    private var cancelled = false
+    private var current: [FeedRecord] = []
+    private var index = 0
+    private let maxBatches = 8
+
+    /// Starts decoding records from `cursor` up to seq `until`; the cursor is owned by the pipeline from now on.
+    init(cursor: FeedCursor, until: UInt64?) {
+        nonisolated(unsafe) let cursor = cursor
+        let thread = Thread { [self] in
+            let decoder = JSONDecoder()
+            var batch: [FeedRecord] = []
+            do throws(FeedError) {
+                while let raw = try cursor.next() {
+                    if let until, raw.seq > until { break }
+                    do {
+                        batch.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
+                    } catch {
+                        throw FeedError(
+                            .corrupt, path: raw.segment,
+                            message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
+                    }
+                    if batch.count == 256 {
+                        guard push(batch) else { return }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                _ = push(batch)
+                finish(nil)
+            } catch {
+                _ = push(batch)
+                finish(error)
+            }
+        }
+        thread.start()
+    }
+
+    private func push(_ batch: [FeedRecord]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batches.count >= maxBatches && !cancelled { condition.wait() }
+        if cancelled { return false }
+        if !batch.isEmpty { batches.append(batch) }
+        condition.broadcast()
+        return true
+    }
+
+    private func finish(_ error: FeedError?) {
+        condition.lock()
+        failure = error
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops the background thread early.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next record in feed order, nil at the end; rethrows the reader's error where it happened.
+    func next() throws(FeedError) -> FeedRecord? {
+        if index < current.count {
+            index += 1
+            return current[index - 1]
+        }
+        condition.lock()
+        while batches.isEmpty && !finished { condition.wait() }
+        if batches.isEmpty {
+            let failure = self.failure
+            condition.unlock()
+            if let failure { throw failure }
+            return nil
+        }
+        current = batches.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        index = 1
+        return current[0]
     }
 }
