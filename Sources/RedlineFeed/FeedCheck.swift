@@ -77,6 +77,14 @@ public enum FeedCheck {
         return report
     }
 
+    /// Decodes every record in full (JSON syntax, field types, record types), after ``run(directory:)``
+    /// has checked crc and continuity; slower, for when the writer itself is in doubt.
+    /// - Throws: ``FeedError`` `.corrupt` naming the segment, line and what did not decode.
+    public static func decodeAll(directory: String) throws(FeedError) {
+        let cursor = try FeedReader(directory: directory).cursor(since: 1, strict: false)
+        while let raw = try cursor.next() { _ = try raw.decode() }
+    }
+
     private static func scanFile(_ path: String, feedID: String?, expectedFirst: UInt64?) throws(FeedError)
         -> (result: SegmentScan, size: Int)
     {
