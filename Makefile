@@ -18,7 +18,7 @@ BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release install uninstall bench deps test-deps bench-deps lint clean
+.PHONY: run test build release install install-files uninstall bench deps test-deps bench-deps lint clean
 
 # Installs the missing packages of $(1); `apt-get update` only when something is missing.
 define apt_install
@@ -52,23 +52,29 @@ run: build
 	@echo "redline: in another terminal: .build/debug/redline tail --feed var/feed --from-beginning --follow"
 	.build/debug/redline run --data-dir var --watch articles
 
-## Builds everything and runs the whole suite (unit, integration against the built binary, real systemd).
+## Builds everything and runs the whole suite (unit, integration against the built binary, and
+## `make install` into a real systemd, which uses the release binary).
 test: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
-	$(SWIFT) test --skip-build $(SWIFT_FLAGS)
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product redline
+	REDLINE_RELEASE_BIN=$(CURDIR)/.build/release/redline $(SWIFT) test --skip-build $(SWIFT_FLAGS)
 
 ## Release binary, unit, example config (kept if present), shell completions (`redline help` is the manual).
-install: release
+install: release install-files
+
+# Copies an already built $(BIN) and the other files; the systemd test installs through this.
+BIN ?= .build/release/redline
+install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
-	install -m 0755 .build/release/redline $(DESTDIR)$(BINDIR)/redline
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redline
 	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline.service > $(DESTDIR)$(UNITDIR)/redline.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/redline.service
 	[ -e $(DESTDIR)$(CONFDIR)/redline.toml ] || install -m 0644 config/redline.toml $(DESTDIR)$(CONFDIR)/redline.toml
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
-	.build/release/redline --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline
-	.build/release/redline --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline
-	.build/release/redline --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "installed; next: edit $(CONFDIR)/redline.toml, then: systemctl enable --now redline.service"
 

@@ -12,11 +12,13 @@ import Testing
     }
 
     @Test(.enabled(if: available, "needs root, systemd and ../shared/tools/with-systemd"))
-    func theUnitStartsReloadsSurvivesKillAndStopsCleanly() throws {
+    func makeInstallThenTheUnitStartsReloadsSurvivesKillAndStopsCleanly() throws {
         let script = RedlineBinary.packageRoot.appendingPathComponent(
             "Tests/IntegrationTests/Scripts/systemd-scenario.sh")
+        // `make test` builds the release binary that `make install` ships; a bare `swift test` uses the debug one.
+        let binary = ProcessInfo.processInfo.environment["REDLINE_RELEASE_BIN"] ?? RedlineBinary.url.path
         let result = try runProcess(
-            Self.withSystemd, ["--", "bash", script.path, RedlineBinary.url.path, RedlineBinary.packageRoot.path])
+            Self.withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
         var facts: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") where line.hasPrefix("fact ") {
             let pair = line.dropFirst(5).split(separator: "=", maxSplits: 1).map(String.init)
@@ -24,6 +26,8 @@ import Testing
         }
         let context = Comment(rawValue: "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
         #expect(result.status == 0, context)
+        #expect(facts["installed_unit"] == "yes" && facts["installed_config"] == "yes", "make install put them in place")
+        #expect(facts["installed_completion"] == "yes")
         #expect(facts["verify_status"] == "0", "systemd-analyze verify is clean")
         #expect((Double(facts["exposure"] ?? "") ?? 10) <= 2.0, "systemd-analyze security rates it 2.0 or lower")
         #expect(facts["start_status"] == "0", context)

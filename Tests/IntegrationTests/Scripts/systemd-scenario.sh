@@ -11,9 +11,12 @@ records() { [ -f "$feed" ] && wc -l < "$feed" || echo 0; }
 wait_records() { for _ in $(seq 300); do [ "$(records)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 prop() { sd systemctl show -P "$1" redline.service; }
 
-install -D -m755 "$bin" "$R/usr/local/bin/redline"
-install -D -m644 "$repo/systemd/redline.service" "$R/etc/systemd/system/redline.service"
-mkdir -p "$R/etc/redline" "$R/srv/news/world" "$R/srv/other"
+# Install exactly as a user does (make install = release build + these copies), into the private root.
+make -C "$repo" --no-print-directory install-files DESTDIR="$R" BIN="$bin" >/dev/null
+fact installed_unit "$([ -f "$R/etc/systemd/system/redline.service" ] && echo yes || echo no)"
+fact installed_config "$([ -f "$R/etc/redline/redline.toml" ] && echo yes || echo no)"
+fact installed_completion "$([ -s "$R/usr/local/share/bash-completion/completions/redline" ] && echo yes || echo no)"
+mkdir -p "$R/srv/news/world" "$R/srv/other"
 cat > "$R/etc/redline/redline.toml" <<'T'
 data_dir = "/var/lib/redline"
 [[root]]
