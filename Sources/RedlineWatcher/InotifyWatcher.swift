@@ -286,6 +286,8 @@ private final class Core: @unchecked Sendable {
     // MARK: Loop
 
     func run(started: Reply<WatchError?>) {
+        // Shows in `top -H` and `ps -L` (15 characters at most).
+        _ = redline_name_thread("redline-inotify")
         guard inotifytools_initialize() == 1 else {
             let code = Int32(inotifytools_error())
             let instances = readProcInt("/proc/sys/fs/inotify/max_user_instances").map(String.init) ?? "unknown"
