@@ -13,7 +13,9 @@ public struct RootConfig: Sendable, Equatable {
     /// Articles are text and Markdown files anywhere in the tree.
     public static let defaultInclude = ["**/*.txt", "**/*.md"]
     /// Editor swap and backup files, temp files, VCS directories.
-    public static let defaultExclude = [".*.swp", ".*.swx", "*~", ".#*", "#*#", "*.tmp", "4913", ".git/", ".hg/", ".svn/"]
+    public static let defaultExclude = [
+        ".*.swp", ".*.swx", "*~", ".#*", "#*#", "*.tmp", "4913", ".git/", ".hg/", ".svn/",
+    ]
 
     /// Creates a root with the default globs unless given.
     public init(path: String, include: [String] = defaultInclude, exclude: [String] = defaultExclude) {

@@ -182,7 +182,8 @@ final class Loop: @unchecked Sendable {
     private var rescanInterval: Duration? {
         let seconds = pipeline.config.rescanIntervalSeconds
         if seconds > 0 { return .seconds(seconds) }
-        return partiallyWatched.isEmpty ? nil : .seconds(60)
+        // The watch limit was hit at start (partiallyWatched) or later for a new directory.
+        return partiallyWatched.isEmpty && !watcher.limitReached ? nil : .seconds(60)
     }
 
     func run() throws {
@@ -217,10 +218,11 @@ final class Loop: @unchecked Sendable {
             let due = settler.due(at: .now)
             if !due.isEmpty { try pipeline.handle(due) }
             let now = ContinuousClock.now
+            if nextRescan == nil, let interval = rescanInterval { nextRescan = now + interval }
             if let nextDue = nextRescan, now >= nextDue {
                 try pipeline.reconcile(
                     pipeline.config.roots,
-                    reason: partiallyWatched.isEmpty
+                    reason: partiallyWatched.isEmpty && !watcher.limitReached
                         ? "periodic rescan (rescan_interval_s)" : "periodic rescan: the inotify watch limit is reached")
                 nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
             }
@@ -263,7 +265,8 @@ final class Loop: @unchecked Sendable {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())")
         let old = pipeline.config
         if next.dataDir != old.dataDir {
-            logger.warning("data_dir changes take effect at the next restart", metadata: ["data_dir": "\(next.dataDir)"])
+            logger.warning(
+                "data_dir changes take effect at the next restart", metadata: ["data_dir": "\(next.dataDir)"])
         }
         if next.feed != old.feed {
             try pipeline.reopenFeed(options: next.feed)

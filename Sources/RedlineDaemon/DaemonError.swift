@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The error shape of the daemon layer: a code the CLI maps to an exit status, one line that

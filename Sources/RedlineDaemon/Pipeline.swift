@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import RedlineDiff
 import RedlineFeed
 import RedlineState
 import RedlineWatcher
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The synchronous core of the daemon: settled changes in, feed records and state updates out.
 ///

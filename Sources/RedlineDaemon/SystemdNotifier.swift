@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Speaks systemd's notify protocol (sd_notify(3)): one datagram per message to `$NOTIFY_SOCKET`.

@@ -243,7 +243,8 @@ public final class StateStore: Sendable {
         do {
             return try body()
         } catch {
-            throw StateError(path: path, message: "database error; delete the file to rebuild it from the feed",
+            throw StateError(
+                path: path, message: "database error; delete the file to rebuild it from the feed",
                 underlying: "\(error)")
         }
     }

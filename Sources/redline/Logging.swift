@@ -55,7 +55,8 @@ struct StderrLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let fields = merged.sorted { $0.key < $1.key }.map { key, value in
             let text = "\(value)"
-            return text.contains(" ") || text.contains("\"") ? "\(key)=\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : "\(key)=\(text)"
+            return text.contains(" ") || text.contains("\"")
+                ? "\(key)=\"\(text.replacingOccurrences(of: "\"", with: "\\\""))\"" : "\(key)=\(text)"
         }
         let body = ([event.level.rawValue, "\(event.message)"] + fields).joined(separator: " ")
         let line: String

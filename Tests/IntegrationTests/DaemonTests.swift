@@ -163,12 +163,12 @@ import Testing
         let config = h.dir.appending("redline.toml")
         func writeConfig(_ extra: String) throws {
             try """
-                data_dir = "\(h.data.path)"
-                \(extra)
-                [[root]]
-                path = "\(h.articles.path)"
+            data_dir = "\(h.data.path)"
+            \(extra)
+            [[root]]
+            path = "\(h.articles.path)"
 
-                """.write(to: config, atomically: true, encoding: .utf8)
+            """.write(to: config, atomically: true, encoding: .utf8)
         }
         try writeConfig("log_level = \"info\"")
         let daemon = try RunningRedline(["run", "--config", config.path])
@@ -179,10 +179,10 @@ import Testing
 
         try writeConfig("log_level = \"debug\"\n[feed]\nfsync = \"never\"")
         try """
-            [[root]]
-            path = "\(second.path)"
-            include = ["**/*.news"]
-            """.appendLine(to: config)
+        [[root]]
+        path = "\(second.path)"
+        include = ["**/*.news"]
+        """.appendLine(to: config)
         daemon.signal(SIGHUP)
         #expect(eventually { daemon.stderr.contains("now watching \(second.path)") }, "\(daemon.stderr)")
         #expect(daemon.stderr.contains("feed options applied"))

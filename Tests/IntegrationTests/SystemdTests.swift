@@ -26,7 +26,8 @@ import Testing
         }
         let context = Comment(rawValue: "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
         #expect(result.status == 0, context)
-        #expect(facts["installed_unit"] == "yes" && facts["installed_config"] == "yes", "make install put them in place")
+        #expect(
+            facts["installed_unit"] == "yes" && facts["installed_config"] == "yes", "make install put them in place")
         #expect(facts["installed_completion"] == "yes")
         #expect(facts["verify_status"] == "0", "systemd-analyze verify is clean")
         #expect((Double(facts["exposure"] ?? "") ?? 10) <= 2.0, "systemd-analyze security rates it 2.0 or lower")

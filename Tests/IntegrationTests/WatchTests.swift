@@ -50,7 +50,8 @@ import Testing
         try h.start()
         #expect(h.waitForRecords(3))
         let fm = FileManager.default
-        try fm.moveItem(at: h.articles.appendingPathComponent("solo.txt"), to: h.articles.appendingPathComponent("renamed.txt"))
+        try fm.moveItem(
+            at: h.articles.appendingPathComponent("solo.txt"), to: h.articles.appendingPathComponent("renamed.txt"))
         #expect(h.waitForRecords(4))
         try fm.moveItem(at: h.articles.appendingPathComponent("world"), to: h.articles.appendingPathComponent("europe"))
         #expect(h.waitForRecords(6))
@@ -70,10 +71,10 @@ import Testing
         let h = try Harness()
         let config = h.dir.appending("redline.toml")
         try """
-            max_file_bytes = 100
-            [[root]]
-            path = "\(h.articles.path)"
-            """.write(to: config, atomically: true, encoding: .utf8)
+        max_file_bytes = 100
+        [[root]]
+        path = "\(h.articles.path)"
+        """.write(to: config, atomically: true, encoding: .utf8)
         try h.start(["--config", config.path])
         #expect(mkfifo(h.articles.appendingPathComponent("pipe.txt").path, 0o644) == 0)
         #expect(symlink("/etc/hostname", h.articles.appendingPathComponent("leak.txt").path) == 0)

@@ -7,7 +7,8 @@ import Testing
     var dbPath: String { dir.appendingPathComponent("state/redline.sqlite").path }
 
     func article(_ path: String, _ text: String, seq: UInt64) -> ArticleState {
-        ArticleState(root: "/r", path: path, inode: 7, size: Int64(text.utf8.count), sha256: "h\(seq)", text: text,
+        ArticleState(
+            root: "/r", path: path, inode: 7, size: Int64(text.utf8.count), sha256: "h\(seq)", text: text,
             lastSeq: seq)
     }
 
