@@ -22,7 +22,7 @@ struct KeyRules: OptionSet, Hashable {
     /// ZWNJ, ZWJ and zero-width space dropped, and spaces between the words of a span ignored,
     /// so `میکند`, `می کند` and `می‌کند` are equal.
     static let zwnj = KeyRules(rawValue: 1 << 6)
-    /// Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII, `٫` to `.`, `٬` to `,`.
+    /// Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII, `٫` to `.`, `٬` to `,`, `٪` to `%`.
     static let digitScript = KeyRules(rawValue: 1 << 7)
     /// Invisible format characters dropped: BOM, LRM/RLM, bidi embeddings and isolates, ALM,
     /// soft hyphen, word joiner.
@@ -88,6 +88,8 @@ enum OrthographicKey {
             if rules.contains(.digitScript) { out.append(0x2E); return }
         case 0x066C:
             if rules.contains(.digitScript) { out.append(0x2C); return }
+        case 0x066A:
+            if rules.contains(.digitScript) { out.append(0x25); return }
         default:
             if Scalars.isInvisible(v) {
                 if rules.contains(.invisible) { return }

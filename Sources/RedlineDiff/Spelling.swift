@@ -9,9 +9,12 @@
 // - inflection: the words share a stem and differ only by endings such as Persian person and
 //   plural endings (م ی د یم ید ند ها ان ...) or English -s/-ed/-ing/-er: tense, person, number;
 // - negation and mood prefixes: Persian ن نمی می ب بی نا, English un/in/im/il/ir/non/dis/mis.
-// A distance of 1, or 2 on words of 7+ letters, or up to a quarter of the length, is a spelling
-// fix. A looser distance (2 on 5+ letters, up to a third) counts only when the same pair of keys
-// is replaced at least twice in the diff: repetition across an article is an editor's fix.
+// Then the optimal string alignment distance d and the distance between the consonant skeletons
+// (the keys without vowel letters). Spelling: d = 1 when the edit is gentle (an insertion, a
+// deletion, a swap of neighbours or one vowel for another) or the word has 6+ letters; or equal
+// skeletons with d at most a third of the length (at least 2). A looser case (d = 2, skeletons
+// one edit apart, 6+ letters) counts only when the same pair of keys is replaced at least twice
+// in the diff: repetition across an article is an editor's systematic fix.
 
 enum SpellingVerdict {
     case strict, loose, no
@@ -57,9 +60,34 @@ enum Spelling {
         if s >= 2, prefixes.contains(headA), prefixes.contains(headB) { return .no }
         let d = distance(a, b)
         if d == 0 { return .no }
-        if d == 1 || (d == 2 && maxLen >= 7) || d * 4 <= maxLen { return .strict }
-        if (d == 2 && maxLen >= 5) || d * 3 <= maxLen { return .loose }
+        // The consonant skeleton: spelling variants mostly differ in vowel letters
+        // (ترامپ/ترمپ, تلیفونی/تلفنی, recieve/receive); real-word swaps change consonants
+        // (داشت/کاشت, موافقت/مخالفت).
+        let skeletonDistance = distance(a.filter { !isVowel($0) }, b.filter { !isVowel($0) })
+        if d == 1, isGentleEdit(a, b) || maxLen >= 6 { return .strict }
+        if skeletonDistance == 0, d * 3 <= max(6, maxLen) { return .strict }
+        if d == 2, skeletonDistance <= 1, maxLen >= 6 { return .loose }
         return .no
+    }
+
+    /// Vowel letters: Latin, Cyrillic, and the Persian long vowels ا آ و ی.
+    static func isVowel(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x61, 0x65, 0x69, 0x6F, 0x75, 0x79: true  // a e i o u y
+        case 0x0430, 0x0435, 0x0451, 0x0438, 0x043E, 0x0443, 0x044B, 0x044D, 0x044E, 0x044F: true
+        case 0x0627, 0x0622, 0x0648, 0x06CC: true
+        default: false
+        }
+    }
+
+    /// A one-edit difference that is an insertion, deletion, swap of neighbours, or one vowel
+    /// for another (never one consonant for another, which is how real words turn into others).
+    static func isGentleEdit(_ a: [UInt32], _ b: [UInt32]) -> Bool {
+        if a.count != b.count { return true }
+        let diffs = a.indices.filter { a[$0] != b[$0] }
+        if diffs.count == 2, diffs[1] == diffs[0] + 1 { return true }
+        if diffs.count == 1 { return isVowel(a[diffs[0]]) && isVowel(b[diffs[0]]) }
+        return false
     }
 
     static func isDigitOrSeparator(_ v: UInt32) -> Bool {

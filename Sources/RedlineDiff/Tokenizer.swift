@@ -2,7 +2,8 @@
 //
 // - word: letters and combining marks, with ZWNJ/ZWJ, tatweel and invisible format characters
 //   inside (a ZWNJ is part of its word); an apostrophe between two letters stays inside (don't).
-// - number: a run of decimal digits of any script, with `.` `,` `٫` `٬` between digits (4.5, 1,200).
+// - number: a run of decimal digits of any script, with `.` `,` `٫` `٬` between digits (4.5, 1,200),
+//   and a leading `-` sign at the start of a word.
 // - whitespace: a run of spaces, tabs, line breaks (CR and LF), no-break and other Zs spaces.
 // - punctuation: one scalar of a Unicode P* category (quotes, dashes, ، ؛ ؟), except `%` `٪` `‰`.
 // - symbol: any other single scalar (currency, math, `%`): compared like a word, never cosmetic.
@@ -149,7 +150,28 @@ enum Tokenizer {
                 }
                 kind = .number
             case .punct:
-                kind = .punctuation
+                // A hyphen-minus right before a digit, at the start of a word, is a sign: part of
+                // the number (-5 to 5 is a number change, not punctuation).
+                if v == 0x2D, j < n, Scalars.classify(Scalars.decode(p, j).value, table) == .digit,
+                    i == start || p[i - 1] == 0x20 || p[i - 1] == 0x0A || p[i - 1] == 0x09 || p[i - 1] == 0x28
+                {
+                    while j < n {
+                        let (w, l) = Scalars.decode(p, j)
+                        let c = Scalars.classify(w, table)
+                        if c == .digit {
+                            j += l
+                        } else if Scalars.isNumberSeparator(w), j + l < n,
+                            Scalars.classify(Scalars.decode(p, j + l).value, table) == .digit
+                        {
+                            j += l
+                        } else {
+                            break
+                        }
+                    }
+                    kind = .number
+                } else {
+                    kind = .punctuation
+                }
             case .symbol:
                 kind = .symbol
             }
