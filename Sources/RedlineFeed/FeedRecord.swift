@@ -113,6 +113,10 @@ public struct FeedRecord: Sendable, Equatable {
 }
 
 extension FeedRecord: Decodable {
+    /// A `JSONDecoder.userInfo` key: when `true`, `summary` and `changes` are left out (replay needs only the
+    /// fields that rebuild texts, and the changes are most of the decoding work).
+    public static let foldOnly = CodingUserInfoKey(rawValue: "redline.feed.foldOnly")!
+
     enum CodingKeys: String, CodingKey {
         case v, feed, seq, id, time, type, root, path
         case fromPath = "from_path"
@@ -134,8 +138,11 @@ extension FeedRecord: Decodable {
         before = try c.decodeIfPresent(VersionInfo.self, forKey: .before)
         after = try c.decodeIfPresent(VersionInfo.self, forKey: .after)
         significance = try c.decodeIfPresent(Significance.self, forKey: .significance)
-        summary = try c.decodeIfPresent(DiffSummary.self, forKey: .summary)
-        changes = try c.decodeIfPresent([Change].self, forKey: .changes)
+        // Rebuilding texts needs no classification: replay skips its largest part (see `foldOnly`).
+        if decoder.userInfo[FeedRecord.foldOnly] as? Bool != true {
+            summary = try c.decodeIfPresent(DiffSummary.self, forKey: .summary)
+            changes = try c.decodeIfPresent([Change].self, forKey: .changes)
+        }
         content = try c.decodeIfPresent(String.self, forKey: .content)
         patch = try c.decodeIfPresent(Patch.self, forKey: .patch)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)

@@ -166,6 +166,7 @@ final class DecodePipeline: @unchecked Sendable {
         nonisolated(unsafe) let cursor = cursor
         let thread = Thread { [self] in
             let decoder = JSONDecoder()
+            decoder.userInfo[FeedRecord.foldOnly] = true
             var batch: [FeedRecord] = []
             do throws(FeedError) {
                 while let raw = try cursor.next() {
