@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// The whole product at once: the daemon records a scripted editing history, and the feed alone
+/// rebuilds the watched tree byte for byte, at the end and at an earlier point.
+@Suite(.serialized) struct EndToEndTests {
+    /// Every regular file under `root`, relative path to bytes.
+    func snapshot(_ root: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let base = root.resolvingSymlinksInPath().path
+        guard let walker = FileManager.default.enumerator(atPath: base) else { return result }
+        for case let path as String in walker {
+            var isDirectory: ObjCBool = false
+            let full = base + "/" + path
+            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result[path] = try Data(contentsOf: URL(fileURLWithPath: full))
+            }
+        }
+        return result
+    }
+
+    @Test func replayRebuildsTheWatchedTreeFromTheFeedAlone() throws {
+        let h = try DaemonTests.Harness()
+        let corpus = try String(contentsOf: RedlineBinary.corpusArticle, encoding: .utf8)
+        try h.write("world/iran.txt", corpus)
+        try h.write("world/short.md", "# عنوان\n\nیک متن کوتاه.\n")
+        try h.start()
+        #expect(h.waitForRecords(2))
+
+        // An editor's day: spelling, ZWNJ, a number, a rewording, a new paragraph, a move, a delete.
+        var text = corpus.replacingOccurrences(of: "ویتکاوف", with: "ویتکاف")
+        try h.write("world/iran.txt", text)
+        #expect(h.waitForRecords(3))
+        text = text.replacingOccurrences(of: "میکند", with: "می\u{200C}کند")
+        try h.write("world/iran.txt", text)
+        #expect(h.waitForRecords(4))
+        let midpoint = try snapshot(h.articles)
+        let midSeq = h.records.count
+
+        text = text.replacingOccurrences(of: "۳۰", with: "۳۵") + "\nپاراگراف تازه در پایان.\n"
+        try h.write("world/iran.txt", text)
+        #expect(h.waitForRecords(5))
+        try FileManager.default.moveItem(
+            at: h.articles.appendingPathComponent("world"), to: h.articles.appendingPathComponent("asia"))
+        #expect(h.waitForRecords(7))
+        try FileManager.default.removeItem(at: h.articles.appendingPathComponent("asia/short.md"))
+        #expect(h.waitForRecords(8))
+        try h.write("asia/iran.txt", text.replacingOccurrences(of: "کنترول", with: "کنترل"))
+        #expect(h.waitForRecords(9))
+        #expect(h.stop() == 0)
+
+        let feed = h.data.appendingPathComponent("feed").path
+        let end = h.dir.appending("rebuilt-end")
+        let replay = try runRedline(["replay", "--feed", feed, "--to", end.path])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(try snapshot(end) == snapshot(h.articles), "the feed rebuilds today's tree")
+
+        let mid = h.dir.appending("rebuilt-mid")
+        let earlier = try runRedline(["replay", "--feed", feed, "--until", String(midSeq), "--to", mid.path])
+        #expect(earlier.status == 0, "\(earlier.stderr)")
+        #expect(try snapshot(mid) == midpoint, "and the tree as it was at seq \(midSeq)")
+
+        #expect(try runRedline(["check", "--feed", feed]).status == 0)
+        let classes = h.records.flatMap {
+            ($0["changes"] as? [[String: Any]] ?? []).compactMap { $0["class"] as? String }
+        }
+        #expect(classes.contains("spelling") && classes.contains("orthography") && classes.contains("number"))
+    }
+
+    @Test func aDeletedStateStoreIsRebuiltFromTheFeedAndNothingIsRecordedTwice() throws {
+        let h = try DaemonTests.Harness()
+        try h.write("a.txt", "alpha\n")
+        try h.write("b.txt", "beta\n")
+        try h.start()
+        #expect(h.waitForRecords(2))
+        try h.write("a.txt", "alpha, edited\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+
+        try FileManager.default.removeItem(at: h.data.appendingPathComponent("state"))
+        try h.write("b.txt", "beta, edited while down\n")
+        try h.start()
+        #expect(h.waitForRecords(4))
+        try h.write("marker.txt", "m\n")
+        #expect(h.waitForRecords(5))
+        #expect(h.stop() == 0)
+        #expect(h.daemon?.stderr.contains("rebuilding the state store from the feed") == true)
+        // a.txt is unchanged since the feed's last version of it: no record. b.txt changed: modified.
+        #expect(
+            h.records.dropFirst(3).map { "\($0["type"] as? String ?? "") \($0["path"] as? String ?? "")" } == [
+                "modified b.txt", "created marker.txt",
+            ])
+    }
+}
