@@ -78,6 +78,8 @@ public struct Settler: Sendable {
     private var entries: [String: Entry] = [:]
     private var halves: [UInt32: HalfMove] = [:]
     private var overflowAt: ContinuousClock.Instant?
+    /// Changes that must come out at the next `due`, ahead of what replaced them on the same path.
+    private var displaced: [SettledChange] = []
     private var counter: UInt64 = 0
 
     /// Creates a settler with the given quiet period and rename-pairing timeout.
@@ -87,11 +89,14 @@ public struct Settler: Sendable {
     }
 
     /// Whether nothing is pending.
-    public var isIdle: Bool { entries.isEmpty && halves.isEmpty && overflowAt == nil }
+    public var isIdle: Bool { entries.isEmpty && halves.isEmpty && overflowAt == nil && displaced.isEmpty }
 
     /// When `due` should next be called (nil when nothing is pending).
     public var nextDeadline: ContinuousClock.Instant? {
         var result = overflowAt
+        if !displaced.isEmpty, let soonest = entries.values.map(\.deadline).min() {
+            result = min(result ?? soonest, soonest)
+        }
         // An entry whose path is the source of a rename in flight waits for the half's deadline instead.
         let inFlight = Set(halves.values.map(\.path))
         for (path, entry) in entries where !inFlight.contains(path) {
@@ -107,6 +112,7 @@ public struct Settler: Sendable {
         case .overflow:
             entries.removeAll()
             halves.removeAll()
+            displaced.removeAll()
             // Waiting out the quiet period folds a storm of overflows into one rescan.
             if overflowAt == nil { overflowAt = now + settle }
         case .create where event.isDirectory:
@@ -148,6 +154,8 @@ public struct Settler: Sendable {
             overflowAt = nil
             result.append(.overflow)
         }
+        result += displaced
+        displaced.removeAll()
         // Unpaired halves whose partner did not come: the file or directory left the tree.
         let expired = halves.filter { $0.value.deadline <= now }.sorted { $0.key < $1.key }
         for (cookie, half) in expired {
@@ -243,6 +251,11 @@ public struct Settler: Sendable {
             entries.removeValue(forKey: path)
             let moved = to + "/" + path.dropFirst(prefix.count)
             entries[moved] = entry
+        }
+        if case .directoryRemoved? = entries[to]?.pending {
+            // `rm -r d; mv e d`: the old articles below `d` go before the moved ones arrive.
+            displaced.append(.directoryRemoved(path: to))
+            entries.removeValue(forKey: to)
         }
         if case .directoryMoved(let earlier)? = entries.removeValue(forKey: from)?.pending {
             set(to, .directoryMoved(from: earlier), deadline: deadline)

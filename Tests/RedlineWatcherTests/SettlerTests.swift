@@ -173,6 +173,14 @@ let settleCases: [SettleCase] = [
         expected: [changed("a.txt~"), changed("a.txt")]
     ),
     SettleCase(
+        name: "a directory renamed onto one just removed: the old contents go first",
+        events: [
+            (0, delete("d/x.txt")), (0, delete("d", dir: true)), (1, movedFrom("e", 4, dir: true)),
+            (1, movedTo("d", 4, dir: true)),
+        ],
+        expected: [.directoryRemoved(path: p("d")), .directoryMoved(from: p("e"), to: p("d"))]
+    ),
+    SettleCase(
         name: "self events of directories report nothing",
         events: [
             (0, WatchEvent(kind: .moveSelf, path: p("d"), isDirectory: true)),
