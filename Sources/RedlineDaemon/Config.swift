@@ -37,9 +37,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var settleMilliseconds: Int
     /// Larger files are rejected, not diffed.
     public var maxFileBytes: Int
-    /// Full rescan period in seconds (0: only after an overflow or when the watch limit is reached,
-    /// where it defaults to 60).
+    /// Full rescan period in seconds (0: only after an overflow).
     public var rescanIntervalSeconds: Int
+    /// Rescan period in seconds while the inotify watch limit leaves part of a tree unwatched.
+    public var limitRescanIntervalSeconds: Int = 60
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String
 
@@ -90,12 +91,18 @@ extension DaemonConfig {
         var config = embeddedDefault(currentDirectory: currentDirectory)
         config.roots = []
         try reader.allowOnly(
-            ["data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "log_level", "feed", "root"], in: table,
+            [
+                "data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "limit_rescan_interval_s", "log_level",
+                "feed", "root",
+            ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
         if let v = try reader.int(table, "settle_ms", range: 0...60_000) { config.settleMilliseconds = v }
         if let v = try reader.int(table, "max_file_bytes", range: 1...(1 << 40)) { config.maxFileBytes = v }
         if let v = try reader.int(table, "rescan_interval_s", range: 0...86_400) { config.rescanIntervalSeconds = v }
+        if let v = try reader.int(table, "limit_rescan_interval_s", range: 1...86_400) {
+            config.limitRescanIntervalSeconds = v
+        }
         if let v = try reader.string(table, "log_level") {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v) else {

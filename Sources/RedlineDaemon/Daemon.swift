@@ -183,7 +183,8 @@ final class Loop: @unchecked Sendable {
         let seconds = pipeline.config.rescanIntervalSeconds
         if seconds > 0 { return .seconds(seconds) }
         // The watch limit was hit at start (partiallyWatched) or later for a new directory.
-        return partiallyWatched.isEmpty && !watcher.limitReached ? nil : .seconds(60)
+        return partiallyWatched.isEmpty && !watcher.limitReached
+            ? nil : .seconds(pipeline.config.limitRescanIntervalSeconds)
     }
 
     func run() throws {
@@ -249,7 +250,8 @@ final class Loop: @unchecked Sendable {
             logger.debug("watching \(count) directories", metadata: ["root": "\(root.path)"])
             partiallyWatched.remove(root.path)
         } catch {
-            logger.error("\(error); rescanning \(root.path) every minute instead")
+            logger.error(
+                "\(error); rescanning \(root.path) every \(pipeline.config.limitRescanIntervalSeconds) s instead")
             partiallyWatched.insert(root.path)
         }
     }

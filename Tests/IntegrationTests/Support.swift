@@ -108,14 +108,14 @@ final class RunningRedline: @unchecked Sendable {
     private let outFile: URL
     private let errFile: URL
 
-    /// Starts `redline arguments...` without waiting for it.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `redline arguments...` (or another `executable`) without waiting for it.
+    init(_ arguments: [String], environment: [String: String] = [:], executable: URL = RedlineBinary.url) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("redline-out-\(UUID().uuidString)")
         outFile = base.appendingPathExtension("stdout")
         errFile = base.appendingPathExtension("stderr")
         FileManager.default.createFile(atPath: outFile.path, contents: nil)
         FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        process.executableURL = RedlineBinary.url
+        process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

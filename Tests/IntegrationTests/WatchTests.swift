@@ -122,3 +122,46 @@ import Testing
         #expect(seqs == Array(1...seqs.count))
     }
 }
+
+/// The inotify watch limit, lowered for one user namespace (needs unshare, as in CI as root).
+@Suite struct WatchLimitTests {
+    static var available: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
+            && (try? runProcess(
+                URL(fileURLWithPath: "/usr/bin/unshare"),
+                ["--user", "--map-root-user", "sh", "-c", "echo 3 > /proc/sys/user/max_inotify_watches"]
+            ).status) == 0
+    }
+
+    @Test(.enabled(if: available, "needs unprivileged user namespaces"))
+    func whenTheLimitIsReachedItSaysWhichSysctlAndRescansInstead() throws {
+        let dir = try TempDir("redline-limit")
+        let deep = dir.appending("articles/a/b/c/d/e/f")
+        try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
+        let config = dir.appending("redline.toml")
+        try """
+        limit_rescan_interval_s = 1
+        [[root]]
+        path = "\(dir.appending("articles").path)"
+
+        """.write(to: config, atomically: true, encoding: .utf8)
+        // Three watches for seven directories: the deepest ones stay unwatched.
+        let script = """
+            echo 3 > /proc/sys/user/max_inotify_watches && exec "$0" run --config "$1" --data-dir "$2"
+            """
+        let daemon = try RunningRedline(
+            [
+                "--user", "--map-root-user", "sh", "-c", script, RedlineBinary.url.path, config.path,
+                dir.appending("var").path,
+            ],
+            executable: URL(fileURLWithPath: "/usr/bin/unshare"))
+        #expect(eventually { daemon.stderr.contains("watching") })
+        try Data("deep in an unwatched directory\n".utf8).write(to: deep.appendingPathComponent("deep.txt"))
+        let feed = dir.appending("var/feed/changes.jsonl")
+        #expect(eventually { readJSONLines(feed).contains { $0["path"] as? String == "a/b/c/d/e/f/deep.txt" } })
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stderr.contains("fs.inotify.max_user_watches"), "\(daemon.stderr)")
+        #expect(readJSONLines(feed).contains { ($0["reason"] as? String)?.contains("watch limit") == true })
+    }
+}

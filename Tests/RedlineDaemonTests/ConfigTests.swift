@@ -26,6 +26,7 @@ import Testing
             settle_ms = 20
             max_file_bytes = 1000
             rescan_interval_s = 30
+            limit_rescan_interval_s = 5
             log_level = "debug"
             [feed]
             fsync = "interval"
@@ -43,6 +44,7 @@ import Testing
         #expect(config.settleMilliseconds == 20)
         #expect(config.maxFileBytes == 1000)
         #expect(config.rescanIntervalSeconds == 30)
+        #expect(config.limitRescanIntervalSeconds == 5)
         #expect(config.logLevel == "debug")
         #expect(config.feed.fsync == .interval(milliseconds: 50))
         #expect(config.feed.segmentBytes == 1_048_576)
