@@ -406,9 +406,11 @@ final class Pipeline {
     static func rebuild(state: StateStore, fromFeed directory: String, feedID: String) throws {
         var history = ArticleHistory()
         var lastSeq: UInt64 = 0
-        for record in try FeedReader(directory: directory).records(since: 1) {
-            try history.apply(record)
-            lastSeq = record.seq
+        // Streamed one record at a time: a feed can be far larger than memory.
+        let cursor = try FeedReader(directory: directory).cursor(since: 1)
+        while let raw = try cursor.next() {
+            try history.apply(raw.decode())
+            lastSeq = raw.seq
         }
         var old: [Key: ArticleState] = [:]
         if try state.position().feedID == feedID {
