@@ -50,6 +50,8 @@ enum FeedBench {
     /// A cycle of versions of one article and the records that walk it, precomputed once.
     struct Script {
         let versions: [String]
+        /// Hash and size of each version, computed once so the loop times the feed, not SHA-256.
+        let infos: [VersionInfo]
         let diffs: [TextDiff]  // diffs[i]: versions[i] -> versions[(i + 1) % count]
 
         init(base: String) {
@@ -69,6 +71,7 @@ enum FeedBench {
             }
             versions.append(versions[3] + "\n\nپاراگراف تازه با ۱۲ کلمه و یک عدد ۴۵.")
             self.versions = versions
+            infos = versions.map { VersionInfo(text: $0) }
             diffs = versions.indices.map { Differ.diff(old: versions[$0], new: versions[($0 + 1) % versions.count]) }
         }
     }
@@ -96,25 +99,24 @@ enum FeedBench {
             if v < 0 {
                 let text = script.versions[0]
                 record = FeedRecord(
-                    type: .created, root: root, path: paths[a], after: VersionInfo(text: text), content: text)
+                    type: .created, root: root, path: paths[a], after: script.infos[0], content: text)
                 state[a] = 0
             } else if step % 53 == 0 {
-                let text = script.versions[v]
                 let to = paths[a].replacingOccurrences(of: ".txt", with: "-m.txt")
                 record = FeedRecord(
-                    type: .moved, root: root, path: to, fromPath: paths[a], before: VersionInfo(text: text),
-                    after: VersionInfo(text: text))
+                    type: .moved, root: root, path: to, fromPath: paths[a], before: script.infos[v],
+                    after: script.infos[v])
                 paths[a] = to
             } else if step % 97 == 0 {
                 record = FeedRecord(
-                    type: .deleted, root: root, path: paths[a], before: VersionInfo(text: script.versions[v]))
+                    type: .deleted, root: root, path: paths[a], before: script.infos[v])
                 state[a] = -1
             } else {
                 let next = (v + 1) % script.versions.count
                 let diff = script.diffs[v]
                 record = FeedRecord(
-                    type: .modified, root: root, path: paths[a], before: VersionInfo(text: script.versions[v]),
-                    after: VersionInfo(text: script.versions[next]), significance: diff.significance,
+                    type: .modified, root: root, path: paths[a], before: script.infos[v],
+                    after: script.infos[next], significance: diff.significance,
                     summary: diff.summary, changes: diff.changes, patch: diff.patch)
                 state[a] = next
             }
