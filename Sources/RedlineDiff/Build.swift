@@ -59,6 +59,17 @@ extension Engine {
         return ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
     }
 
+    func makeChange(
+        _ cls: ChangeClass, rule: String?, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
+        oldKey: String?, newKey: String?
+    ) -> Change {
+        Change(
+            class: cls, rule: rule, oldParagraph: oldPara, newParagraph: newPara,
+            oldText: a.map { old.text($0) }, newText: b.map { new.text($0) },
+            oldStart: a?.lowerBound, oldEnd: a?.upperBound, newStart: b?.lowerBound, newEnd: b?.upperBound,
+            oldKey: oldKey, newKey: newKey)
+    }
+
     func sameByteRanges(_ ab: Range<Int>, _ bb: Range<Int>) -> Bool {
         ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
     }
@@ -124,19 +135,17 @@ extension Engine {
 
         var summary = DiffSummary()
         var ordered: [(key: Int, change: Change)] = []
+        ordered.reserveCapacity(hunks.count + 8)
         func add(_ key: Int, _ change: Change) {
             ordered.append((key, change))
             summary[change.class] += 1
         }
+        let engine = self
         func change(
             _ cls: ChangeClass, rule: String? = nil, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
             oldKey: String? = nil, newKey: String? = nil
         ) -> Change {
-            Change(
-                class: cls, rule: rule, oldParagraph: oldPara, newParagraph: newPara,
-                oldText: a.map { old.text($0) }, newText: b.map { new.text($0) },
-                oldStart: a?.lowerBound, oldEnd: a?.upperBound, newStart: b?.lowerBound, newEnd: b?.upperBound,
-                oldKey: oldKey, newKey: newKey)
+            engine.makeChange(cls, rule: rule, oldPara: oldPara, newPara: newPara, a: a, b: b, oldKey: oldKey, newKey: newKey)
         }
 
         // Moves first at the unit's place, then its inner edits.
@@ -211,9 +220,10 @@ extension Engine {
             }
         }
         // Stable order: by place in the new text, then in the order found.
-        let changes = ordered.enumerated().sorted {
-            $0.element.key != $1.element.key ? $0.element.key < $1.element.key : $0.offset < $1.offset
-        }.map(\.element.change)
+        let order = ordered.indices.sorted {
+            ordered[$0].key != ordered[$1].key ? ordered[$0].key < ordered[$1].key : $0 < $1
+        }
+        let changes = order.map { ordered[$0].change }
 
         let significance = changes.map(\.class.significance).max()
         return TextDiff(
@@ -291,22 +301,88 @@ extension Engine {
         let bIdx = br.filter { new.tokens[$0].kind != .whitespace }
         let aIDs = aIdx.map { old.ids[$0] }
         let bIDs = bIdx.map { new.ids[$0] }
-        let runs = aIDs.withUnsafeBufferPointer { x in bIDs.withUnsafeBufferPointer { y in Myers.diff(x, y) } }
         var pairs: [(a: Int, b: Int)] = []
         pairs.reserveCapacity(min(aIdx.count, bIdx.count))
-        var x = 0
-        var y = 0
-        for run in runs {
-            switch run.kind {
-            case .equal:
-                for k in 0..<run.count { pairs.append((aIdx[x + k], bIdx[y + k])) }
-                x += run.count
-                y += run.count
-            case .delete: x += run.count
-            case .insert: y += run.count
+        // Common prefix and suffix first; small middles by dynamic programming, large by Myers.
+        var lo = 0
+        while lo < aIDs.count, lo < bIDs.count, aIDs[lo] == bIDs[lo] {
+            pairs.append((aIdx[lo], bIdx[lo]))
+            lo += 1
+        }
+        var hiA = aIDs.count
+        var hiB = bIDs.count
+        while hiA > lo, hiB > lo, aIDs[hiA - 1] == bIDs[hiB - 1] {
+            hiA -= 1
+            hiB -= 1
+        }
+        let n = hiA - lo
+        let m = hiB - lo
+        if n > 0, m > 0 {
+            if n * m <= 16_384 {
+                Self.lcsPairs(aIDs, bIDs, lo, hiA, lo, hiB) { x, y in pairs.append((aIdx[x], bIdx[y])) }
+            } else {
+                let runs = aIDs.withUnsafeBufferPointer { x in
+                    bIDs.withUnsafeBufferPointer { y in
+                        Myers.diff(UnsafeBufferPointer(rebasing: x[lo..<hiA]), UnsafeBufferPointer(rebasing: y[lo..<hiB]))
+                    }
+                }
+                var x = lo
+                var y = lo
+                for run in runs {
+                    switch run.kind {
+                    case .equal:
+                        for k in 0..<run.count { pairs.append((aIdx[x + k], bIdx[y + k])) }
+                        x += run.count
+                        y += run.count
+                    case .delete: x += run.count
+                    case .insert: y += run.count
+                    }
+                }
             }
         }
+        for k in 0..<(aIDs.count - hiA) { pairs.append((aIdx[hiA + k], bIdx[hiB + k])) }
         return pairs
+    }
+
+    /// A longest common subsequence of `a[aLo..<aHi]` and `b[bLo..<bHi]` by dynamic programming
+    /// (exact, so as minimal as Myers; faster on the short middles of edited paragraphs).
+    /// Ties prefer deleting before inserting, so the result is deterministic.
+    static func lcsPairs(
+        _ a: [Int32], _ b: [Int32], _ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int, _ emit: (Int, Int) -> Void
+    ) {
+        let n = aHi - aLo
+        let m = bHi - bLo
+        let width = m + 1
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (n + 1) * width) { dp in
+            for j in 0...m { dp[n * width + j] = 0 }
+            var i = n - 1
+            while i >= 0 {
+                dp[i * width + m] = 0
+                var j = m - 1
+                while j >= 0 {
+                    if a[aLo + i] == b[bLo + j] {
+                        dp[i * width + j] = dp[(i + 1) * width + j + 1] + 1
+                    } else {
+                        dp[i * width + j] = max(dp[(i + 1) * width + j], dp[i * width + j + 1])
+                    }
+                    j -= 1
+                }
+                i -= 1
+            }
+            var x = 0
+            var y = 0
+            while x < n, y < m {
+                if a[aLo + x] == b[bLo + y] {
+                    emit(aLo + x, bLo + y)
+                    x += 1
+                    y += 1
+                } else if dp[(x + 1) * width + y] >= dp[x * width + y + 1] {
+                    x += 1
+                } else {
+                    y += 1
+                }
+            }
+        }
     }
 }
 

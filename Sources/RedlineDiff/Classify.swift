@@ -26,12 +26,35 @@ extension Engine {
                 if seenLetter {
                     if gap == 2 { out.append(0x1F) } else if gap == 1, !rules.contains(.zwnj) { out.append(0x20) }
                 }
-                OrthographicKey.append(side.p, token.start, token.end, rules: rules, to: &out)
+                if rules == .all {
+                    appendCachedKey(side.ids[t], to: &out)
+                } else {
+                    OrthographicKey.append(side.p, token.start, token.end, rules: rules, to: &out)
+                }
                 seenLetter = true
                 gap = 0
             }
         }
         return out
+    }
+
+    /// Appends the all-rules key of a token id, computing it once per distinct token.
+    func appendCachedKey(_ id: Int32, to out: inout [UInt32]) {
+        let cache = keyCache
+        let index = Int(id)
+        if cache.start.count <= index {
+            let grow = interner.representatives.count - cache.start.count
+            cache.start.append(contentsOf: repeatElement(-1, count: grow))
+            cache.end.append(contentsOf: repeatElement(-1, count: grow))
+        }
+        if cache.start[index] < 0 {
+            let r = interner.representatives[index]
+            let p = r.side == 0 ? old.p : new.p
+            cache.start[index] = Int32(cache.pool.count)
+            OrthographicKey.append(p, r.start, r.end, rules: .all, to: &cache.pool)
+            cache.end[index] = Int32(cache.pool.count)
+        }
+        out.append(contentsOf: cache.pool[Int(cache.start[index])..<Int(cache.end[index])])
     }
 
     /// Whether the tokens of `a` (old) and `b` (new) accepted by `keep` are the same sequence,

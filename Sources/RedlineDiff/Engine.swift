@@ -184,10 +184,19 @@ struct Hunk {
     var spelling: SpellingVerdict = .no
 }
 
+/// Keys of tokens under all rules, computed once per distinct token (shared by reference so
+/// that read-only classification code can fill it).
+final class KeyCache {
+    var start: [Int32] = []
+    var end: [Int32] = []
+    var pool: [UInt32] = []
+}
+
 struct Engine {
     var old: Side
     var new: Side
     var interner: Interner
+    let keyCache = KeyCache()
     /// Lazily computed match key id per token id (-1: not computed, -2: excluded).
     var matchKeyOfId: [Int32] = []
     var matchKeys: [String: Int32] = [:]

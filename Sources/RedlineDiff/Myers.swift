@@ -71,19 +71,32 @@ struct Myers {
 
     /// Finds the middle snake of a[aLo..<aHi] vs b[bLo..<bHi]; returns the split point.
     private mutating func bisect(_ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int) -> (Int, Int)? {
+        let length = 2 * ((aHi - aLo + bHi - bLo + 1) / 2) + 2
+        if v1.count < length {
+            v1 = Array(repeating: -1, count: length)
+            v2 = Array(repeating: -1, count: length)
+        }
+        let a = self.a
+        let b = self.b
+        return v1.withUnsafeMutableBufferPointer { v1 in
+            v2.withUnsafeMutableBufferPointer { v2 in
+                Self.bisect(a, b, v1, v2, aLo, aHi, bLo, bHi)
+            }
+        }
+    }
+
+    private static func bisect(
+        _ a: UnsafeBufferPointer<Int32>, _ b: UnsafeBufferPointer<Int32>, _ v1: UnsafeMutableBufferPointer<Int>,
+        _ v2: UnsafeMutableBufferPointer<Int>, _ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int
+    ) -> (Int, Int)? {
         let n = aHi - aLo
         let m = bHi - bLo
         let maxD = (n + m + 1) / 2
         let offset = maxD
         let length = 2 * maxD + 2
-        if v1.count < length {
-            v1 = Array(repeating: -1, count: length)
-            v2 = Array(repeating: -1, count: length)
-        } else {
-            for i in 0..<length {
-                v1[i] = -1
-                v2[i] = -1
-            }
+        for i in 0..<length {
+            v1[i] = -1
+            v2[i] = -1
         }
         v1[offset + 1] = 0
         v2[offset + 1] = 0

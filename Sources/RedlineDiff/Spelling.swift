@@ -40,7 +40,12 @@ enum Spelling {
         let minLen = min(a.count, b.count)
         let maxLen = max(a.count, b.count)
         if minLen < 4 { return .no }
-        // Punctuation joined or split words (resign / re-sign): a different word.
+        // Cheapest test first: farther apart than any spelling fix allows.
+        let limit = max(2, maxLen / 3)
+        if maxLen - minLen > limit { return .no }
+        let d = distance(a, b)
+        if d == 0 || d > limit { return .no }
+        // Punctuation joined or split the words (resign / re-sign): a different word.
         if a.contains(0x1F) || b.contains(0x1F) { return .no }
         if a.contains(where: isDigitOrSeparator) || b.contains(where: isDigitOrSeparator) { return .no }
         let arabic = a.contains(where: Scalars.isArabicScript) || b.contains(where: Scalars.isArabicScript)
@@ -58,8 +63,6 @@ enum Spelling {
         let prefixes = arabic ? persianPrefixes : englishPrefixes
         if p >= 2, suffixes.contains(tailA), suffixes.contains(tailB) { return .no }
         if s >= 2, prefixes.contains(headA), prefixes.contains(headB) { return .no }
-        let d = distance(a, b)
-        if d == 0 { return .no }
         // The consonant skeleton: spelling variants mostly differ in vowel letters
         // (ترامپ/ترمپ, تلیفونی/تلفنی, recieve/receive); real-word swaps change consonants
         // (داشت/کاشت, موافقت/مخالفت).
@@ -109,20 +112,28 @@ enum Spelling {
         let m = b.count
         if n == 0 { return m }
         if m == 0 { return n }
-        var prev2 = [Int](repeating: 0, count: m + 1)
-        var prev = Array(0...m)
-        var cur = [Int](repeating: 0, count: m + 1)
-        for i in 1...n {
-            cur[0] = i
-            for j in 1...m {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { v = min(v, prev2[j - 2] + 1) }
-                cur[j] = v
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * (m + 1)) { buffer in
+            var prev2 = buffer.baseAddress!
+            var prev = prev2 + (m + 1)
+            var cur = prev + (m + 1)
+            for j in 0...m {
+                prev[j] = j
+                prev2[j] = 0
             }
-            swap(&prev2, &prev)
-            swap(&prev, &cur)
+            for i in 1...n {
+                cur[0] = i
+                for j in 1...m {
+                    let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                    var v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { v = min(v, prev2[j - 2] + 1) }
+                    cur[j] = v
+                }
+                let t = prev2
+                prev2 = prev
+                prev = cur
+                cur = t
+            }
+            return prev[m]
         }
-        return prev[m]
     }
 }
