@@ -120,10 +120,19 @@ enum Input: Sendable {
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Input] = []
+    private var stopping = false
+
+    /// Whether `.stop` was pushed (a long reconciliation checks this between files).
+    var stopRequested: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
 
     /// Adds an input and wakes the pipeline.
     func push(_ input: Input) {
         condition.lock()
+        if case .stop = input { stopping = true }
         items.append(input)
         condition.signal()
         condition.unlock()
@@ -188,9 +197,16 @@ final class Loop: @unchecked Sendable {
     }
 
     func run() throws {
+        pipeline.checkpoint = { [unowned self] in
+            keepAlive()
+            return inbox.stopRequested
+        }
         try pipeline.catchUpState()
         for root in pipeline.config.roots { watch(root) }
         try pipeline.reconcile(pipeline.config.roots, reason: nil)
+        if inbox.stopRequested {
+            logger.notice("stopped during the startup reconciliation; the rest is compared at the next start")
+        }
         notifier.notify("READY=1\nSTATUS=\(status())")
         logger.info(
             "watching \(pipeline.config.roots.map(\.path).joined(separator: ", "))",

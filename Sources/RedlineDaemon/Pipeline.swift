@@ -32,6 +32,10 @@ final class Pipeline {
     private var warned: Set<Key> = []
     /// Records appended since start.
     private(set) var recordsWritten = 0
+    /// Called between files of a long reconciliation: the daemon pings its watchdog there, and a
+    /// `true` result (shutdown requested) stops the reconciliation early. Nothing is lost by
+    /// stopping: what was not compared yet is compared at the next start.
+    var checkpoint: () -> Bool = { false }
 
     /// An article's identity.
     struct Key: Hashable {
@@ -336,7 +340,7 @@ final class Pipeline {
                 } else {
                     fresh.append((path, stat))
                 }
-                if pending.count >= 512 { try commit() }
+                if try interrupted() { return }
             }
             var vanishedByInode: [UInt64: String] = [:]
             for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
@@ -350,8 +354,9 @@ final class Pipeline {
                 } else {
                     try look(at: Key(root: root.path, path: path))
                 }
-                if pending.count >= 512 { try commit() }
+                if try interrupted() { return }
             }
+            // Only now, with every file on disk seen, is a missing article really gone.
             for path in known.keys.sorted() { try look(at: Key(root: root.path, path: path)) }
             let changed = recordsWritten + pending.count - startCount
             if let reason {
@@ -363,6 +368,14 @@ final class Pipeline {
             }
             try commit()
         }
+    }
+
+    /// Commits a full batch; true when the reconciliation must stop (what is done so far is committed).
+    private func interrupted() throws -> Bool {
+        if pending.count >= 512 { try commit() }
+        guard checkpoint() else { return false }
+        try commit()
+        return true
     }
 
     /// Whether a new path holding a vanished article's inode is that article renamed.

@@ -210,3 +210,35 @@ extension String {
         try handle.close()
     }
 }
+
+/// Stopping in the middle of a long startup reconciliation loses and duplicates nothing.
+@Suite struct InterruptedStartTests {
+    @Test func sigtermDuringTheStartupScanThenARestartRecordsEveryArticleOnce() throws {
+        let h = try DaemonTests.Harness()
+        let count = 20_000
+        for batch in 0..<20 {
+            let dir = h.articles.appendingPathComponent("b\(batch)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            for i in 0..<(count / 20) {
+                try Data("article \(batch)/\(i)\n".utf8).write(to: dir.appendingPathComponent("\(i).txt"))
+            }
+        }
+        let first = try RunningRedline(["run", "--watch", h.articles.path, "--data-dir", h.data.path])
+        // Stop it as soon as the first records are durable, i.e. in the middle of the scan.
+        #expect(eventually { !h.records.isEmpty })
+        first.signal(SIGTERM)
+        #expect(first.waitForExit(seconds: 60) == 0, "\(first.stderr)")
+        let afterFirst = h.records.count
+
+        try h.start()
+        #expect(eventually(seconds: 300) { h.records.count >= count })
+        try h.write("zz-marker.txt", "last\n")
+        #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
+        #expect(h.stop() == 0)
+        let paths = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
+        #expect(paths.count == count + 1)
+        #expect(Set(paths).count == count + 1)
+        #expect(!h.records.contains { $0["type"] as? String == "deleted" })
+        #expect(afterFirst < count, "the first run really was interrupted (\(afterFirst) records)")
+    }
+}
