@@ -36,7 +36,8 @@ struct PatchBuilder {
         ops.map {
             switch $0 {
             case .copy(let s, let c): .copy(start: s, count: c)
-            case .insert(let s, let c): .insert(String(decoding: UnsafeBufferPointer(rebasing: n[s..<(s + c)]), as: UTF8.self))
+            case .insert(let s, let c):
+                .insert(String(decoding: UnsafeBufferPointer(rebasing: n[s..<(s + c)]), as: UTF8.self))
             }
         }
     }
@@ -60,8 +61,8 @@ extension Engine {
     }
 
     func makeChange(
-        _ cls: ChangeClass, rule: String?, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
-        oldKey: String?, newKey: String?
+        _ cls: ChangeClass, rule: String? = nil, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
+        oldKey: String? = nil, newKey: String? = nil
     ) -> Change {
         Change(
             class: cls, rule: rule, oldParagraph: oldPara, newParagraph: newPara,
@@ -123,7 +124,9 @@ extension Engine {
 
         // The same substitution repeated across the article confirms a borderline spelling fix.
         var pairCounts: [String: Int] = [:]
-        for h in hunks where h.spelling != .no { pairCounts[(h.oldKey ?? "") + "\u{1}" + (h.newKey ?? ""), default: 0] += 1 }
+        for h in hunks where h.spelling != .no {
+            pairCounts[(h.oldKey ?? "") + "\u{1}" + (h.newKey ?? ""), default: 0] += 1
+        }
         for index in hunks.indices where hunks[index].spelling == .loose {
             let key = (hunks[index].oldKey ?? "") + "\u{1}" + (hunks[index].newKey ?? "")
             if pairCounts[key, default: 0] < 2 {
@@ -140,19 +143,11 @@ extension Engine {
             ordered.append((key, change))
             summary[change.class] += 1
         }
-        let engine = self
-        func change(
-            _ cls: ChangeClass, rule: String? = nil, oldPara: Int?, newPara: Int?, a: Range<Int>?, b: Range<Int>?,
-            oldKey: String? = nil, newKey: String? = nil
-        ) -> Change {
-            engine.makeChange(cls, rule: rule, oldPara: oldPara, newPara: newPara, a: a, b: b, oldKey: oldKey, newKey: newKey)
-        }
-
         // Moves first at the unit's place, then its inner edits.
         for unit in units where unit.moved {
             add(
                 2 * unit.new.lowerBound,
-                change(
+                makeChange(
                     .paragraphMoved, oldPara: unit.old.lowerBound, newPara: unit.new.lowerBound,
                     a: unitBytes(old, unit.old), b: unitBytes(new, unit.new)))
         }
@@ -164,7 +159,7 @@ extension Engine {
             let newPara = new.paragraph(containingByte: bb.lowerBound, in: unit.new)
             add(
                 2 * newPara,
-                change(
+                makeChange(
                     h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: ab, b: bb,
                     oldKey: h.oldKey, newKey: h.newKey))
             if h.changeClass != .whitespace && h.changeClass != .punctuation {
@@ -173,7 +168,7 @@ extension Engine {
             }
         }
         for j in new.paragraphs.indices where newUnit[j] == -1 {
-            add(2 * j, change(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
+            add(2 * j, makeChange(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
             let tokens = paragraphTokens(1, j)
             summary.wordsAdded += countWords(new, tokens)
         }
@@ -188,7 +183,7 @@ extension Engine {
                 }
                 k -= 1
             }
-            add(anchor, change(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
+            add(anchor, makeChange(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
             let tokens = paragraphTokens(0, i)
             summary.wordsRemoved += countWords(old, tokens)
         }
@@ -198,11 +193,13 @@ extension Engine {
         for (u, unit) in units.enumerated() {
             let i = unit.old.upperBound + 1
             let j = unit.new.upperBound + 1
-            guard i < oldCount, j < newCount, oldUnit[i] >= 0, oldUnit[i] == newUnit[j], oldUnit[i] != u else { continue }
+            guard i < oldCount, j < newCount, oldUnit[i] >= 0, oldUnit[i] == newUnit[j], oldUnit[i] != u else {
+                continue
+            }
             let a = old.paragraphs[i - 1].upperBound..<old.paragraphs[i].lowerBound
             let b = new.paragraphs[j - 1].upperBound..<new.paragraphs[j].lowerBound
             if !sameByteRanges(a, b) {
-                add(2 * (j - 1) + 1, change(.whitespace, oldPara: i - 1, newPara: j - 1, a: a, b: b))
+                add(2 * (j - 1) + 1, makeChange(.whitespace, oldPara: i - 1, newPara: j - 1, a: a, b: b))
             }
         }
         let leadA = 0..<(old.paragraphs.first?.lowerBound ?? old.p.count)
@@ -210,13 +207,14 @@ extension Engine {
         if !sameByteRanges(leadA, leadB) {
             add(
                 -2,
-                change(.whitespace, oldPara: oldCount > 0 ? 0 : nil, newPara: newCount > 0 ? 0 : nil, a: leadA, b: leadB))
+                makeChange(
+                    .whitespace, oldPara: oldCount > 0 ? 0 : nil, newPara: newCount > 0 ? 0 : nil, a: leadA, b: leadB))
         }
         if oldCount > 0, newCount > 0 {
             let tailA = old.paragraphs[oldCount - 1].upperBound..<old.p.count
             let tailB = new.paragraphs[newCount - 1].upperBound..<new.p.count
             if !sameByteRanges(tailA, tailB) {
-                add(Int.max, change(.whitespace, oldPara: oldCount - 1, newPara: newCount - 1, a: tailA, b: tailB))
+                add(Int.max, makeChange(.whitespace, oldPara: oldCount - 1, newPara: newCount - 1, a: tailA, b: tailB))
             }
         }
         // Stable order: by place in the new text, then in the order found.
@@ -323,7 +321,8 @@ extension Engine {
             } else {
                 let runs = aIDs.withUnsafeBufferPointer { x in
                     bIDs.withUnsafeBufferPointer { y in
-                        Myers.diff(UnsafeBufferPointer(rebasing: x[lo..<hiA]), UnsafeBufferPointer(rebasing: y[lo..<hiB]))
+                        Myers.diff(
+                            UnsafeBufferPointer(rebasing: x[lo..<hiA]), UnsafeBufferPointer(rebasing: y[lo..<hiB]))
                     }
                 }
                 var x = lo

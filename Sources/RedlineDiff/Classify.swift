@@ -4,7 +4,7 @@
 // milder class: hiding a changed fact is the worst error a corrections desk can suffer.
 
 extension Engine {
-    func isLetterLike(_ kind: TokenKind) -> Bool { kind == .word || kind == .number || kind == .symbol }
+    static func isLetterLike(_ kind: TokenKind) -> Bool { kind == .word || kind == .number || kind == .symbol }
 
     /// The comparison key of the letter-like tokens of a span. Words separated by whitespace are
     /// joined directly when the `zwnj` rule is on (compounds), with a space otherwise; words
@@ -59,7 +59,9 @@ extension Engine {
 
     /// Whether the tokens of `a` (old) and `b` (new) accepted by `keep` are the same sequence,
     /// and how many each side has.
-    func sameTokens(_ a: Range<Int>, _ b: Range<Int>, _ keep: (TokenKind) -> Bool) -> (same: Bool, countA: Int, countB: Int) {
+    func sameTokens(_ a: Range<Int>, _ b: Range<Int>, _ keep: (TokenKind) -> Bool) -> (
+        same: Bool, countA: Int, countB: Int
+    ) {
         var i = a.lowerBound
         var j = b.lowerBound
         var same = true
@@ -124,7 +126,7 @@ extension Engine {
             h.rule = after > before ? "paragraph_split" : after < before ? "paragraph_merge" : nil
             return
         }
-        let letters = sameTokens(h.a, h.b, isLetterLike)
+        let letters = sameTokens(h.a, h.b, Engine.isLetterLike)
         if letters.same {
             h.changeClass = .punctuation
             return

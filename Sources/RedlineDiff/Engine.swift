@@ -65,7 +65,8 @@ struct Side {
         let high: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func zero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & high }
         let below = (w &- ones &* 0x20) & ~w & high
-        return (below | zero(w ^ (ones &* 0x7F)) | zero(w ^ (ones &* 0xC2)) | zero(w ^ (ones &* 0xE1))
+        return
+            (below | zero(w ^ (ones &* 0x7F)) | zero(w ^ (ones &* 0xC2)) | zero(w ^ (ones &* 0xE1))
             | zero(w ^ (ones &* 0xE2)) | zero(w ^ (ones &* 0xE3))) != 0
     }
 
@@ -252,7 +253,8 @@ struct Engine {
     /// Lower-cased orthographic key id of a token id, or -2 for whitespace and punctuation.
     mutating func matchKey(ofId id: Int32) -> Int32 {
         if matchKeyOfId.count < interner.representatives.count {
-            matchKeyOfId.append(contentsOf: repeatElement(-1, count: interner.representatives.count - matchKeyOfId.count))
+            matchKeyOfId.append(
+                contentsOf: repeatElement(-1, count: interner.representatives.count - matchKeyOfId.count))
         }
         let cached = matchKeyOfId[Int(id)]
         if cached != -1 { return cached }

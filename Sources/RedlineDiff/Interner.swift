@@ -76,7 +76,9 @@ struct Interner {
 
 /// Whether `count` bytes at `aStart` in `a` equal those at `bStart` in `b` (eight at a time).
 @inline(__always)
-func memEqual(_ a: UnsafeBufferPointer<UInt8>, _ aStart: Int, _ b: UnsafeBufferPointer<UInt8>, _ bStart: Int, _ count: Int)
+func memEqual(
+    _ a: UnsafeBufferPointer<UInt8>, _ aStart: Int, _ b: UnsafeBufferPointer<UInt8>, _ bStart: Int, _ count: Int
+)
     -> Bool
 {
     guard count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }

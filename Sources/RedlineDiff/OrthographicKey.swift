@@ -28,7 +28,9 @@ struct KeyRules: OptionSet, Hashable {
     /// soft hyphen, word joiner.
     static let invisible = KeyRules(rawValue: 1 << 8)
 
-    static let all: KeyRules = [.nfkc, .arabicLetter, .hamza, .ezafe, .diacritic, .tatweel, .zwnj, .digitScript, .invisible]
+    static let all: KeyRules = [
+        .nfkc, .arabicLetter, .hamza, .ezafe, .diacritic, .tatweel, .zwnj, .digitScript, .invisible,
+    ]
 
     /// Rules with their JSON names, in reporting order.
     static let named: [(KeyRules, String)] = [
@@ -99,7 +101,9 @@ enum OrthographicKey {
     }
 
     /// Appends the key of the UTF-8 bytes `start..<end` of `p`.
-    static func append(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, rules: KeyRules, to out: inout [UInt32]) {
+    static func append(
+        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, rules: KeyRules, to out: inout [UInt32]
+    ) {
         var i = start
         while i < end {
             let (v, l) = Scalars.decode(p, i)

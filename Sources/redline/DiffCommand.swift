@@ -2,7 +2,7 @@ import ArgumentParser
 import RedlineDiff
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension Redline {
@@ -72,7 +72,9 @@ extension Redline {
         static func readFile(_ path: String) -> ReadResult {
             var fd: Int32
             repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-            if fd < 0 { return .failure("cannot open: \(String(cString: strerror(errno))); check the path and permissions") }
+            if fd < 0 {
+                return .failure("cannot open: \(String(cString: strerror(errno))); check the path and permissions")
+            }
             defer { close(fd) }
             var info = stat()
             if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
@@ -130,7 +132,8 @@ struct DiffTextRenderer {
     func render(_ diff: TextDiff) -> String {
         guard let significance = diff.significance else { return "identical\n" }
         let counts = ChangeClass.allCases.filter { diff.summary[$0] > 0 }.map { "\($0.rawValue) \(diff.summary[$0])" }
-        var out = "\(paint(significance.rawValue, colourCode(significance == .substantive ? .wording : significance == .minor ? .spelling : .whitespace))): "
+        var out =
+            "\(paint(significance.rawValue, colourCode(significance == .substantive ? .wording : significance == .minor ? .spelling : .whitespace))): "
         out += "\(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s")"
         if !counts.isEmpty { out += " (\(counts.joined(separator: ", ")))" }
         out += "; words +\(diff.summary.wordsAdded) -\(diff.summary.wordsRemoved)\n"

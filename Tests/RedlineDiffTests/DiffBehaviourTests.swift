@@ -120,14 +120,18 @@ import Testing
         #expect(DecodeError(reason: .invalidUTF8, byteOffset: 10).description.hasPrefix("invalid UTF-8 at byte 10"))
     }
 
-    @Test(arguments: [
-        ([0xFF], 0), ([0x61, 0xE2, 0x82], 1), ([0xED, 0xA0, 0x80], 0), ([0xC0, 0x80], 0), ([0x61, 0x62, 0xF4, 0x90, 0x80, 0x80], 2),
-    ] as [([UInt8], Int)])
+    @Test(
+        arguments: [
+            ([0xFF], 0), ([0x61, 0xE2, 0x82], 1), ([0xED, 0xA0, 0x80], 0), ([0xC0, 0x80], 0),
+            ([0x61, 0x62, 0xF4, 0x90, 0x80, 0x80], 2),
+        ] as [([UInt8], Int)])
     func rejectsMalformedSequences(_ bytes: [UInt8], _ offset: Int) {
         #expect(throws: DecodeError(reason: .invalidUTF8, byteOffset: offset)) { try ArticleText.decode(bytes) }
     }
 
     @Test func rejectsNulBytes() {
-        #expect(throws: DecodeError(reason: .nulByte, byteOffset: 3)) { try ArticleText.decode([0x61, 0x62, 0x63, 0x00]) }
+        #expect(throws: DecodeError(reason: .nulByte, byteOffset: 3)) {
+            try ArticleText.decode([0x61, 0x62, 0x63, 0x00])
+        }
     }
 }

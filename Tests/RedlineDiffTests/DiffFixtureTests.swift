@@ -11,7 +11,9 @@ import Testing
         let diff = Differ.diff(old: old, new: new)
         let classes = diff.changes.map(\.class.rawValue).sorted()
         if let expected = fixture.classes {
-            #expect(classes == expected, "\(diff.changes.map { "\($0.class.rawValue): \($0.oldText ?? "∅") → \($0.newText ?? "∅")" })")
+            #expect(
+                classes == expected,
+                "\(diff.changes.map { "\($0.class.rawValue): \($0.oldText ?? "∅") → \($0.newText ?? "∅")" })")
         } else {
             #expect(!classes.isEmpty && classes.allSatisfy { $0 == "whitespace" })
         }

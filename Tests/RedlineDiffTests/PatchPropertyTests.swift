@@ -23,7 +23,9 @@ import Testing
             let position = scalars.isEmpty ? 0 : Int.random(in: 0...scalars.count, using: &rng)
             switch Int.random(in: 0..<6, using: &rng) {
             case 0, 1:
-                scalars.insert(contentsOf: randomText(&rng, length: Int.random(in: 1...4, using: &rng)).unicodeScalars, at: position)
+                scalars.insert(
+                    contentsOf: randomText(&rng, length: Int.random(in: 1...4, using: &rng)).unicodeScalars,
+                    at: position)
             case 2:
                 let end = min(scalars.count, position + Int.random(in: 1...12, using: &rng))
                 if position < end { scalars.removeSubrange(position..<end) }

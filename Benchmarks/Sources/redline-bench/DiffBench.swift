@@ -37,7 +37,8 @@ enum DiffBench {
             times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
         }
         times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let median =
+            times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let patchOK = (try? result.patch.apply(to: old)).map { Array($0.utf8) == Array(new.utf8) } ?? false
         let classes = ChangeClass.allCases.map { "\"\($0.rawValue)\":\(result.summary[$0])" }.joined(separator: ",")
         print(
