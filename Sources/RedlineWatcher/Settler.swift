@@ -80,6 +80,10 @@ public struct Settler: Sendable {
     private var overflowAt: ContinuousClock.Instant?
     /// Changes that must come out at the next `due`, ahead of what replaced them on the same path.
     private var displaced: [SettledChange] = []
+    /// No pending deadline is earlier than this (nil when nothing is pending). A cheap lower bound, made exact at
+    /// every `due` that does work, so `due` and `nextDeadline` cost nothing between deadlines while a burst keeps
+    /// thousands of paths pending.
+    private var bound: ContinuousClock.Instant?
     private var counter: UInt64 = 0
 
     /// Creates a settler with the given quiet period and rename-pairing timeout.
@@ -93,17 +97,7 @@ public struct Settler: Sendable {
 
     /// When `due` should next be called (nil when nothing is pending).
     public var nextDeadline: ContinuousClock.Instant? {
-        var result = overflowAt
-        if !displaced.isEmpty, let soonest = entries.values.map(\.deadline).min() {
-            result = min(result ?? soonest, soonest)
-        }
-        // An entry whose path is the source of a rename in flight waits for the half's deadline instead.
-        let inFlight = Set(halves.values.map(\.path))
-        for (path, entry) in entries where !inFlight.contains(path) {
-            result = min(result ?? entry.deadline, entry.deadline)
-        }
-        for half in halves.values { result = min(result ?? half.deadline, half.deadline) }
-        return result
+        [overflowAt, bound].compactMap { $0 }.min()
     }
 
     /// Feeds one event observed at `now`.
@@ -113,6 +107,7 @@ public struct Settler: Sendable {
             entries.removeAll()
             halves.removeAll()
             displaced.removeAll()
+            bound = nil
             // Waiting out the quiet period folds a storm of overflows into one rescan.
             if overflowAt == nil { overflowAt = now + settle }
         case .create where event.isDirectory:
@@ -132,6 +127,7 @@ public struct Settler: Sendable {
                 isDirectory: event.isDirectory,
                 deadline: now + pairTimeout
             )
+            lower(to: now + pairTimeout)
         case .movedTo:
             if let from = halves.removeValue(forKey: event.cookie) {
                 if from.isDirectory || event.isDirectory {
@@ -149,6 +145,10 @@ public struct Settler: Sendable {
 
     /// Changes whose quiet period has passed at `now`, in a deterministic order; they are no longer pending.
     public mutating func due(at now: ContinuousClock.Instant) -> [SettledChange] {
+        if overflowAt.map({ $0 > now }) ?? true, displaced.isEmpty, bound.map({ now < $0 }) ?? true {
+            return []
+        }
+        defer { recomputeBound() }
         var result: [SettledChange] = []
         if let at = overflowAt, at <= now {
             overflowAt = nil
@@ -184,6 +184,22 @@ public struct Settler: Sendable {
 
     // MARK: - Rules
 
+    private mutating func lower(to deadline: ContinuousClock.Instant) {
+        bound = min(bound ?? deadline, deadline)
+    }
+
+    /// The exact earliest deadline. An entry whose path is the source of a rename in flight does not count: it
+    /// waits for the half's deadline instead.
+    private mutating func recomputeBound() {
+        let inFlight = Set(halves.values.map(\.path))
+        var result: ContinuousClock.Instant?
+        for (path, entry) in entries where !inFlight.contains(path) {
+            result = min(result ?? entry.deadline, entry.deadline)
+        }
+        for half in halves.values { result = min(result ?? half.deadline, half.deadline) }
+        bound = result
+    }
+
     private mutating func nextOrder() -> UInt64 {
         counter += 1
         return counter
@@ -201,6 +217,7 @@ public struct Settler: Sendable {
     private mutating func set(_ path: String, _ pending: Pending, deadline: ContinuousClock.Instant) {
         let order = entries[path]?.order ?? nextOrder()
         entries[path] = Entry(pending: pending, deadline: deadline, order: order)
+        lower(to: deadline)
     }
 
     /// A file is gone from `path`: report the path, and the source of a rename into it (that content is gone too).
