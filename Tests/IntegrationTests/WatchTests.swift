@@ -165,3 +165,39 @@ import Testing
         #expect(readJSONLines(feed).contains { ($0["reason"] as? String)?.contains("watch limit") == true })
     }
 }
+
+/// A file the daemon may not read is logged once, gets no record, and stops nothing.
+@Suite struct PermissionTests {
+    static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
+
+    @Test(.enabled(if: available, "needs root to run the daemon as nobody"))
+    func anUnreadableFileIsLoggedOnceWithItsPath() throws {
+        let dir = try TempDir("redline-perm")
+        let articles = dir.appending("articles")
+        let data = dir.appending("var")
+        try FileManager.default.createDirectory(at: articles, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        _ = try runProcess(URL(fileURLWithPath: "/bin/chown"), ["nobody", data.path])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let daemon = try RunningRedline(
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
+                articles.path, "--data-dir", data.path,
+            ], executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
+        #expect(eventually { daemon.stderr.contains("watching") }, "\(daemon.stderr)")
+        let secret = articles.appendingPathComponent("secret.txt")
+        // Created unreadable from the start (root writes it; the daemon runs as nobody), then saved again.
+        #expect(
+            FileManager.default.createFile(
+                atPath: secret.path, contents: Data("not for you\n".utf8), attributes: [.posixPermissions: 0o600]))
+        try Data("again\n".utf8).write(to: secret)
+        try Data("readable\n".utf8).write(to: articles.appendingPathComponent("open.txt"))
+        let feed = data.appendingPathComponent("feed/changes.jsonl")
+        #expect(eventually { readJSONLines(feed).contains { $0["path"] as? String == "open.txt" } })
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        #expect(readJSONLines(feed).map { $0["path"] as? String } == ["open.txt"])
+        let warnings = daemon.stderr.split(separator: "\n").filter { $0.contains("cannot read \(secret.path)") }
+        #expect(warnings.count == 1, "\(daemon.stderr)")
+    }
+}
