@@ -29,6 +29,9 @@ struct SegmentScan {
         var line: Int
         /// Why it is bad.
         var reason: String
+
+        /// Whether this is only a last line still missing its `\n` (no newline anywhere after `offset`).
+        var isUnterminatedTail: Bool { reason.hasPrefix("no newline") }
     }
 
     /// ``scan(_:feedID:expectedFirst:)`` on two halves at once (split at a line boundary), for big segments.

@@ -100,6 +100,20 @@ import Testing
         }
     }
 
+    @Test func checkTreatsAnUnfinishedLastLineAsInFlightOnlyWhileAWriterRuns() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        _ = try w.append([created("a.txt", "one"), created("b.txt", "two")])
+        try feed.append("changes.jsonl", Array(#"{"v":1,"feed":"#.utf8))
+        #expect(try FeedCheck.run(directory: feed.path).records == 2)
+        try w.close()
+        #expect {
+            try FeedCheck.run(directory: feed.path)
+        } throws: { error in
+            (error as? FeedError)?.message.contains("line 3") ?? false
+        }
+    }
+
     @Test func secondWriterIsRefusedNamingTheHolder() throws {
         let feed = TempFeed()
         let first = try writer(feed)
