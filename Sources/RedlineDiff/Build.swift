@@ -162,7 +162,9 @@ extension Engine {
                 makeChange(
                     h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: ab, b: bb,
                     oldKey: h.oldKey, newKey: h.newKey))
-            if h.changeClass != .whitespace && h.changeClass != .punctuation {
+            // Words count as added or removed only when the wording or a number changed, not
+            // when the same word was respelled or re-punctuated.
+            if h.changeClass == .wording || h.changeClass == .number {
                 summary.wordsRemoved += countWords(old, h.a)
                 summary.wordsAdded += countWords(new, h.b)
             }

@@ -123,7 +123,8 @@ public struct Change: Sendable, Equatable, Codable {
 /// Counts per class and words added/removed across one diff.
 ///
 /// JSON: one integer per class under its raw value (`whitespace`, ..., `paragraph_moved`),
-/// plus `words_added` and `words_removed` (word and number tokens, moved paragraphs excluded).
+/// plus `words_added` and `words_removed`: word and number tokens of `wording` and `number`
+/// changes and of added/removed paragraphs (respelled, moved or re-punctuated words do not count).
 public struct DiffSummary: Sendable, Equatable, Codable {
     /// Number of `whitespace` changes.
     public var whitespace = 0
