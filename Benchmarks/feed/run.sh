@@ -31,7 +31,7 @@ best() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 {
-echo "# redline feed benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cores  $(uname -r)"
+echo "# redline feed benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cores  $(uname -r)  load average at start: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "## append throughput (records with real patches/changes; one append call per batch)"
 "$BIN/redline-bench" feed append "$WORK/a1" 2000 always 1
 "$BIN/redline-bench" feed append "$WORK/a2" 20000 always 64
