@@ -354,33 +354,37 @@ extension Engine {
         let n = aHi - aLo
         let m = bHi - bLo
         let width = m + 1
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (n + 1) * width) { dp in
-            for j in 0...m { dp[n * width + j] = 0 }
-            var i = n - 1
-            while i >= 0 {
-                dp[i * width + m] = 0
-                var j = m - 1
-                while j >= 0 {
-                    if a[aLo + i] == b[bLo + j] {
-                        dp[i * width + j] = dp[(i + 1) * width + j + 1] + 1
-                    } else {
-                        dp[i * width + j] = max(dp[(i + 1) * width + j], dp[i * width + j + 1])
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (n + 1) * width) { dp in
+                    for j in 0...m { dp[n * width + j] = 0 }
+                    var i = n - 1
+                    while i >= 0 {
+                        dp[i * width + m] = 0
+                        var j = m - 1
+                        while j >= 0 {
+                            if a[aLo + i] == b[bLo + j] {
+                                dp[i * width + j] = dp[(i + 1) * width + j + 1] + 1
+                            } else {
+                                dp[i * width + j] = max(dp[(i + 1) * width + j], dp[i * width + j + 1])
+                            }
+                            j -= 1
+                        }
+                        i -= 1
                     }
-                    j -= 1
-                }
-                i -= 1
-            }
-            var x = 0
-            var y = 0
-            while x < n, y < m {
-                if a[aLo + x] == b[bLo + y] {
-                    emit(aLo + x, bLo + y)
-                    x += 1
-                    y += 1
-                } else if dp[(x + 1) * width + y] >= dp[x * width + y + 1] {
-                    x += 1
-                } else {
-                    y += 1
+                    var x = 0
+                    var y = 0
+                    while x < n, y < m {
+                        if a[aLo + x] == b[bLo + y] {
+                            emit(aLo + x, bLo + y)
+                            x += 1
+                            y += 1
+                        } else if dp[(x + 1) * width + y] >= dp[x * width + y + 1] {
+                            x += 1
+                        } else {
+                            y += 1
+                        }
+                    }
                 }
             }
         }
