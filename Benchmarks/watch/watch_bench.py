@@ -335,7 +335,10 @@ def main():
     with open(args.article, encoding="utf-8") as handle:
         base = handle.read()
     work = tempfile.mkdtemp(prefix="redline-watch-bench-")
-    log_path = os.path.join(os.path.dirname(os.path.abspath(args.out)), "watch-redline.log")
+    # The daemon's log goes under Benchmarks/work/ (ignored by git), kept for a look when something fails.
+    log_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.out))), "work")
+    os.makedirs(log_dir, exist_ok=True)
+    log_path = os.path.join(log_dir, "watch-redline.log")
     open(log_path, "wb").close()
     report = {"edits": args.edits, "settle_ms": args.settle_ms, "latency_ms": {}, "burst": {}, "errors": []}
     lines = []
