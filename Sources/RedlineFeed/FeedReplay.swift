@@ -58,12 +58,13 @@ public struct FeedReplay {
 
     /// Folds every selected record into an ``ArticleHistory``, verifying each version's sha256.
     public func verify() throws(FeedError) -> (history: ArticleHistory, report: Report) {
-        let cursor = try FeedReader(directory: directory).cursor(since: 1, strict: true)
+        // Fail here, with the reader's message, if the feed is missing or history was deleted by retention.
+        _ = try FeedReader(directory: directory).cursor(since: 1, strict: true)
         let limit = try timeLimit()
         var history = ArticleHistory()
         var report = Report()
-        // Reading and JSON decoding run on a second thread, folding on this one: decoding is most of the work.
-        let pipeline = DecodePipeline(cursor: cursor, until: until)
+        // Reading and JSON decoding run on two more threads, folding on this one: decoding is most of the work.
+        let pipeline = DecodePipeline(directory: directory, until: until)
         defer { pipeline.cancel() }
         while let record = try pipeline.next() {
             if let limit, record.time > limit { break }
@@ -150,68 +151,77 @@ public struct FeedReplay {
     }
 }
 
-/// Reads and decodes records on a background thread, handing them over in batches through a bounded queue.
+/// Reads and decodes records on two background threads, handing them to one consumer in feed order.
+///
+/// Both workers read every line (crc checks are cheap) with their own cursor and decode alternate chunks
+/// of 256 records; the consumer takes chunk 0 from worker 0, chunk 1 from worker 1, and so on. Decoding
+/// is most of replay's work, so this keeps both cores busy. A chunk shorter than 256 is the last one its
+/// worker sends before its end marker (the feed's end, `until`, or an error), so errors surface in order.
 final class DecodePipeline: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var batches: [[FeedRecord]] = []
-    private var failure: FeedError?
-    private var finished = false
-    private var cancelled = false
-    private var current: [FeedRecord] = []
-    private var index = 0
-    private let maxBatches = 8
-
-    /// Starts decoding records from `cursor` up to seq `until`; the cursor is owned by the pipeline from now on.
-    init(cursor: FeedCursor, until: UInt64?) {
-        nonisolated(unsafe) let cursor = cursor
-        let thread = Thread { [self] in
-            let decoder = JSONDecoder()
-            decoder.userInfo[FeedRecord.foldOnly] = true
-            var batch: [FeedRecord] = []
-            do throws(FeedError) {
-                while let raw = try cursor.next() {
-                    if let until, raw.seq > until { break }
-                    do {
-                        batch.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
-                    } catch {
-                        throw FeedError(
-                            .corrupt, path: raw.segment,
-                            message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
-                    }
-                    if batch.count == 256 {
-                        guard push(batch) else { return }
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                }
-                _ = push(batch)
-                finish(nil)
-            } catch {
-                _ = push(batch)
-                finish(error)
-            }
-        }
-        thread.start()
+    private enum Item {
+        case chunk([FeedRecord])
+        case end(FeedError?)
     }
 
-    private func push(_ batch: [FeedRecord]) -> Bool {
+    private static let chunkSize = 256
+    private let condition = NSCondition()
+    private var queues: [[Item]] = [[], []]
+    private var cancelled = false
+    private var turn = 0
+    private var current: [FeedRecord] = []
+    private var index = 0
+    private var done: FeedError?? = nil
+
+    /// Starts decoding the records of the feed in `directory` from seq 1 up to `until`.
+    init(directory: String, until: UInt64?) {
+        for worker in 0..<2 {
+            let thread = Thread { [self] in self.work(worker, directory: directory, until: until) }
+            thread.start()
+        }
+    }
+
+    private func work(_ worker: Int, directory: String, until: UInt64?) {
+        let decoder = JSONDecoder()
+        decoder.userInfo[FeedRecord.foldOnly] = true
+        var chunk: [FeedRecord] = []
+        var position = 0  // index of the line in the stream
+        do throws(FeedError) {
+            let cursor = try FeedReader(directory: directory).cursor(since: 1, strict: true)
+            while let raw = try cursor.next() {
+                if let until, raw.seq > until { break }
+                defer { position += 1 }
+                guard (position / DecodePipeline.chunkSize) % 2 == worker else { continue }
+                do {
+                    chunk.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
+                } catch {
+                    throw FeedError(
+                        .corrupt, path: raw.segment,
+                        message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
+                }
+                if chunk.count == DecodePipeline.chunkSize {
+                    guard push(.chunk(chunk), worker) else { return }
+                    chunk.removeAll(keepingCapacity: true)
+                }
+            }
+            if !chunk.isEmpty { _ = push(.chunk(chunk), worker) }
+            _ = push(.end(nil), worker)
+        } catch {
+            if !chunk.isEmpty { _ = push(.chunk(chunk), worker) }
+            _ = push(.end(error), worker)
+        }
+    }
+
+    private func push(_ item: Item, _ worker: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while batches.count >= maxBatches && !cancelled { condition.wait() }
+        while queues[worker].count >= 4 && !cancelled { condition.wait() }
         if cancelled { return false }
-        if !batch.isEmpty { batches.append(batch) }
+        queues[worker].append(item)
         condition.broadcast()
         return true
     }
 
-    private func finish(_ error: FeedError?) {
-        condition.lock()
-        failure = error
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Stops the background thread early.
+    /// Stops the workers early.
     func cancel() {
         condition.lock()
         cancelled = true
@@ -219,24 +229,32 @@ final class DecodePipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next record in feed order, nil at the end; rethrows the reader's error where it happened.
+    /// The next record in feed order, nil at the end; throws the readers' error where it happened.
     func next() throws(FeedError) -> FeedRecord? {
         if index < current.count {
             index += 1
             return current[index - 1]
         }
-        condition.lock()
-        while batches.isEmpty && !finished { condition.wait() }
-        if batches.isEmpty {
-            let failure = self.failure
-            condition.unlock()
-            if let failure { throw failure }
+        if let done {
+            if let error = done { throw error }
             return nil
         }
-        current = batches.removeFirst()
+        condition.lock()
+        while queues[turn].isEmpty { condition.wait() }
+        let item = queues[turn].removeFirst()
         condition.broadcast()
         condition.unlock()
-        index = 1
-        return current[0]
+        switch item {
+        case .end(let error):
+            done = .some(error)
+            if let error { throw error }
+            return nil
+        case .chunk(let records):
+            // A short chunk is its worker's last: its end marker comes next from the same worker.
+            if records.count == DecodePipeline.chunkSize { turn = 1 - turn }
+            current = records
+            index = 1
+            return records[0]
+        }
     }
 }

@@ -334,6 +334,35 @@ import Testing
         #expect(history.versionsVerified == 4)
     }
 
+    @Test func replayFoldsManyChunksInFeedOrderAndStopsAtTheFirstDamage() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        var text = "نسخه ۰"
+        _ = try w.append([created("a.txt", text)])
+        for i in 1..<1000 {
+            let next = "نسخه \(i)"
+            _ = try w.append([modified("a.txt", text, next)])
+            text = next
+        }
+        try w.close()
+        let (history, report) = try FeedReplay(directory: feed.path).verify()
+        #expect(report.records == 1000 && report.versions == 1000 && report.lastSeq == 1000)
+        #expect(history.articles[ArticleKey(root: "/srv/news", path: "a.txt")]?.text == "نسخه 999")
+        var limited = FeedReplay(directory: feed.path)
+        limited.until = 700
+        #expect(try limited.verify().history.articles.first?.value.text == "نسخه 699")
+        // Damage line 601: everything before it is folded, then the error names the line.
+        var bytes = feed.bytes("changes.jsonl")
+        let starts = [0] + bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }.map { $0 + 1 }
+        bytes[starts[600] + 30] ^= 0x01
+        try feed.write("changes.jsonl", bytes)
+        #expect {
+            try FeedReplay(directory: feed.path).verify()
+        } throws: { error in
+            (error as? FeedError)?.message.contains("line 601") ?? false
+        }
+    }
+
     @Test func aVersionThatDoesNotMatchItsHashIsRefused() throws {
         var history = ArticleHistory()
         var record = created("a.txt", "text")
