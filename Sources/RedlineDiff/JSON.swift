@@ -7,6 +7,8 @@ extension TextDiff {
     /// Decodes with `JSONDecoder` to an equal `TextDiff`. `significance` is `null` when identical.
     public func json() -> String {
         var w = JSONWriter()
+        w.bytes.reserveCapacity(
+            256 + changes.reduce(0) { $0 + 160 + ($1.oldText?.utf8.count ?? 0) + ($1.newText?.utf8.count ?? 0) })
         w.raw("{\"significance\":")
         if let significance { w.string(significance.rawValue) } else { w.raw("null") }
         w.raw(",\"summary\":")
@@ -116,13 +118,28 @@ struct JSONWriter {
     }
 
     mutating func int(_ v: Int) {
-        if v < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            int(-v)
+        if v >= 0 && v < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(v))
             return
         }
-        if v >= 10 { int(v / 10) }
-        bytes.append(UInt8(ascii: "0") + UInt8(v % 10))
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for any Int
+        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            var n = v.magnitude
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            if v < 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: "-")
+            }
+            return buffer.count - i
+        }
+        withUnsafeBytes(of: &digits) { buffer in
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(buffer.count - count)...]))
+        }
     }
 
     mutating func string(_ s: String) {
