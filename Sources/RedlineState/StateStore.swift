@@ -141,9 +141,11 @@ public final class StateStore: Sendable {
     /// The article at `root`/`path`, if known.
     public func article(root: String, path: String) throws(StateError) -> ArticleState? {
         try wrap {
-            try queue.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM article WHERE root = ? AND path = ?", arguments: [root, path])
-                    .map(Self.decode)
+            // Called for every file event: a cached statement outside a transaction (one SELECT is
+            // atomic by itself) avoids re-parsing and a BEGIN/COMMIT per lookup.
+            try queue.inDatabase { db in
+                let statement = try db.cachedStatement(sql: "SELECT * FROM article WHERE root = ? AND path = ?")
+                return try Row.fetchOne(statement, arguments: [root, path]).map(Self.decode)
             }
         }
     }
@@ -165,9 +167,9 @@ public final class StateStore: Sendable {
     /// The version of `root`/`path` last reported as rejected, if any.
     public func rejectedVersion(root: String, path: String) throws(StateError) -> String? {
         try wrap {
-            try queue.read { db in
-                try String.fetchOne(
-                    db, sql: "SELECT version FROM rejected WHERE root = ? AND path = ?", arguments: [root, path])
+            try queue.inDatabase { db in
+                let statement = try db.cachedStatement(sql: "SELECT version FROM rejected WHERE root = ? AND path = ?")
+                return try String.fetchOne(statement, arguments: [root, path])
             }
         }
     }
@@ -184,12 +186,13 @@ public final class StateStore: Sendable {
                 for update in updates {
                     switch update {
                     case .upsert(let a):
-                        try db.execute(
+                        try db.cachedStatement(
                             sql: """
                                 INSERT OR REPLACE INTO article
                                 (root, path, inode, size, mtime_ns, ctime_ns, sha256, text, last_seq)
                                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """,
+                                """
+                        ).execute(
                             arguments: [
                                 a.root, a.path, Int64(bitPattern: a.inode), a.size, a.mtimeNs, a.ctimeNs, a.sha256,
                                 a.text, Int64(a.lastSeq),
