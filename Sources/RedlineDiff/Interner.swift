@@ -53,7 +53,7 @@ struct Interner {
         _ texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>), side: UInt8, _ start: Int, _ end: Int
     ) -> Int32 {
         let p = side == 0 ? texts.0 : texts.1
-        let h = Self.hash(p, start, end)
+        let h = Engine.fastHash(p, start, end)
         var s = slot(h)
         while true {
             let existing = slots[s]
