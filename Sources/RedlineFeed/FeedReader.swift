@@ -114,6 +114,8 @@ public final class FeedCursor {
     private var sealed = false
     private var lineNumber = 0
     private var buffer: [UInt8] = []
+    /// Where ``fill()`` reads to before appending to `buffer`.
+    private var scratch: [UInt8] = []
     private var start = 0
     private var searched = 0
     /// Bytes read from the current file so far (the descriptor's position).
@@ -287,20 +289,21 @@ public final class FeedCursor {
             searched -= start
             start = 0
         }
+        // Read into a scratch buffer and append only what arrived: growing `buffer` by a whole chunk
+        // and trimming it afterwards costs a 1 MiB fill per call, which a follower pays per record.
         let chunk = 1 << 20
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: chunk) }
         let fd = self.fd
         let path = self.path
-        let result = buffer.withUnsafeMutableBytes { raw in
+        let result = scratch.withUnsafeMutableBytes { raw in
             Result { () throws(FeedError) -> Int in
-                try syscall({ Glibc.read(fd, raw.baseAddress! + old, chunk) }) { code in
+                try syscall({ Glibc.read(fd, raw.baseAddress!, chunk) }) { code in
                     ioError("read", path, fix: "check the disk and the file's permissions")(code)
                 }
             }
         }
         let n = try result.get()
-        buffer.removeLast(chunk - n)
+        if n > 0 { scratch.withUnsafeBufferPointer { buffer.append(contentsOf: $0[0..<n]) } }
         fileOffset += n
         return n
     }
