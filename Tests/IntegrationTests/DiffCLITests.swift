@@ -5,7 +5,7 @@ import Testing
 @Suite struct DiffCLITests {
     func write(_ dir: TempDir, _ name: String, _ bytes: [UInt8]) -> String {
         let url = dir.appending(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path
     }
 
