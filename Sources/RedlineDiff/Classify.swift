@@ -156,9 +156,11 @@ extension Engine {
             h.newKey = OrthographicKey.string(keyB)
             return
         }
-        let numbersA = h.a.filter { old.tokens[$0].kind == .number }
-        let numbersB = h.b.filter { new.tokens[$0].kind == .number }
-        if !numbersA.isEmpty || !numbersB.isEmpty {
+        if h.a.contains(where: { old.tokens[$0].kind == .number })
+            || h.b.contains(where: { new.tokens[$0].kind == .number })
+        {
+            let numbersA = h.a.filter { old.tokens[$0].kind == .number }
+            let numbersB = h.b.filter { new.tokens[$0].kind == .number }
             let words: (TokenKind) -> Bool = { $0 == .word || $0 == .symbol }
             let wordsA = spanKey(old, h.a, rules: .all, include: words)
             let wordsB = spanKey(new, h.b, rules: .all, include: words)
