@@ -191,12 +191,16 @@ final class DecodePipeline: @unchecked Sendable {
                 if let until, raw.seq > until { break }
                 defer { position += 1 }
                 guard (position / DecodePipeline.chunkSize) % 2 == worker else { continue }
-                do {
-                    chunk.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
-                } catch {
-                    throw FeedError(
-                        .corrupt, path: raw.segment,
-                        message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
+                if let record = raw.bytes.withUnsafeBufferPointer({ FoldParser.parse($0) }) {
+                    chunk.append(record)
+                } else {
+                    do {
+                        chunk.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
+                    } catch {
+                        throw FeedError(
+                            .corrupt, path: raw.segment,
+                            message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
+                    }
                 }
                 if chunk.count == DecodePipeline.chunkSize {
                     guard push(.chunk(chunk), worker) else { return }

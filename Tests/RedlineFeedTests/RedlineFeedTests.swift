@@ -363,6 +363,33 @@ import Testing
         }
     }
 
+    @Test func fastFoldParserAgreesWithJSONDecoderOnEveryRecordType() throws {
+        let feed = TempFeed()
+        let w = try writer(feed)
+        let tricky = "a \"q\" \\ \t\u{1}\r\nمی\u{200C}کند ۱۲۳ 😀 /slash"
+        _ = try w.append([created("a.txt", tricky), created("b.txt", "x")])
+        _ = try w.append([modified("a.txt", tricky, tricky + "\n\nتازه \"نقل\"")])
+        _ = try w.append([moved("b.txt", "c.txt", "x", "y\u{0}z")])
+        _ = try w.append([deleted("c.txt", "y\u{0}z")])
+        _ = try w.append([FeedRecord(type: .rejected, root: "/r", path: "bad.txt", reason: "bad", detail: ["k": "v\n"])]
+        )
+        try w.close()
+        let decoder = JSONDecoder()
+        decoder.userInfo[FeedRecord.foldOnly] = true
+        let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
+        var count = 0
+        while let raw = try cursor.next() {
+            let fast = raw.bytes.withUnsafeBufferPointer { FoldParser.parse($0) }
+            let slow = try decoder.decode(FeedRecord.self, from: Data(raw.bytes))
+            #expect(fast != nil, "seq \(raw.seq)")
+            #expect(fast == slow, "seq \(raw.seq)")
+            count += 1
+        }
+        #expect(count == 6)
+        // Anything unexpected falls back rather than guessing.
+        #expect(Array(#"{"v":1, "feed":"x"}"#.utf8).withUnsafeBufferPointer { FoldParser.parse($0) } == nil)
+    }
+
     @Test func aVersionThatDoesNotMatchItsHashIsRefused() throws {
         var history = ArticleHistory()
         var record = created("a.txt", "text")
