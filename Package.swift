@@ -87,6 +87,10 @@ let package = Package(
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
         .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
         // Drives the built `redline` binary against real directories, feeds and systemd.
-        .testTarget(name: "IntegrationTests", dependencies: ["RedlineFeed"], exclude: ["Scripts"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["RedlineFeed", "RedlineDiff", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Scripts"]
+        ),
     ]
 )

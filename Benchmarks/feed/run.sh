@@ -8,9 +8,14 @@ cd "$(dirname "$0")/../.."
 RECORDS=${1:-100000}
 RESULTS=Benchmarks/results/feed.txt
 mkdir -p Benchmarks/results
-swift build -c release --product redline >/dev/null
-swift build -c release --product redline-bench >/dev/null
-BIN=$(swift build -c release --show-bin-path)
+# `make bench` passes the binaries it built; run alone, this builds them.
+if [ -z "${REDLINE_BIN:-}" ] || [ -z "${REDLINE_BENCH_BIN:-}" ]; then
+    swift build -c release --product redline >/dev/null
+    swift build -c release --product redline-bench >/dev/null
+    REDLINE_BIN=$(swift build -c release --show-bin-path)/redline
+    REDLINE_BENCH_BIN=$(swift build -c release --show-bin-path)/redline-bench
+fi
+BIN=$(dirname "$REDLINE_BIN")
 WORK=$(mktemp -d /tmp/redline-feed-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -9,6 +9,10 @@ public enum StateRebuild {
     /// while a daemon runs on the same data directory.
     /// - Returns: how many live articles the store holds afterwards, and the feed's last seq.
     public static func run(dataDir: String, logger: Logger) throws(DaemonError) -> (articles: Int, lastSeq: UInt64) {
+        guard ArticleFile.stat(dataDir + "/feed/feed.id") != nil else {
+            throw DaemonError(
+                .config, "no feed in \(dataDir)/feed: point --feed at the daemon's DATA/feed directory")
+        }
         let feed: FeedWriter
         do {
             feed = try FeedWriter(directory: dataDir + "/feed", options: FeedOptions(), logger: logger)

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import RedlineDaemon
 import RedlineFeed
 
 extension Redline {
@@ -11,7 +13,9 @@ extension Redline {
             discussion: """
                 --to and --verify fold every record from the first one (created, patches, moves, deletes) and \
                 check each version against its sha256; --since applies to --print only. Exit status: 0 ok, \
-                1 a version does not rebuild or the feed is damaged, 4 history was deleted by retention.
+                1 a version does not rebuild or the feed is damaged, 4 history was deleted by retention. \
+                --rebuild-state recreates the daemon's state store (DATA/state, a cache) from DATA/feed; it \
+                refuses while a daemon holds the feed (exit 2).
                 """
         )
 
@@ -38,9 +42,15 @@ extension Redline {
         @Flag(help: "Only check that every version rebuilds to its recorded sha256.")
         var verify = false
 
+        @Flag(help: "Rebuild the daemon's state store (the directory above --feed, /state) from the feed.")
+        var rebuildState = false
+
         func validate() throws {
-            guard [to != nil, print, verify].filter({ $0 }).count == 1 else {
-                throw ValidationError("choose exactly one of --to DIR, --print, --verify")
+            guard [to != nil, print, verify, rebuildState].filter({ $0 }).count == 1 else {
+                throw ValidationError("choose exactly one of --to DIR, --print, --verify, --rebuild-state")
+            }
+            if rebuildState && (until != nil || untilTime != nil || path != nil) {
+                throw ValidationError("--rebuild-state replays the whole feed; drop --until, --until-time and --path")
             }
             if since != nil && !print {
                 throw ValidationError(
@@ -53,6 +63,7 @@ extension Redline {
         }
 
         func run() async throws {
+            if rebuildState { return try rebuildStateStore() }
             var replay = FeedReplay(directory: feed.directory)
             replay.since = since ?? 1
             replay.until = until
@@ -74,6 +85,20 @@ extension Redline {
                 }
             } catch {
                 throw feedFailure(error, command: "replay")
+            }
+        }
+
+        /// The state store is a cache of the feed: rebuilding it loses nothing.
+        private func rebuildStateStore() throws {
+            let dataDir = URL(fileURLWithPath: feed.directory).standardizedFileURL.deletingLastPathComponent().path
+            let logger = makeLogger(label: "redline", level: "warning")
+            do {
+                let result = try StateRebuild.run(dataDir: dataDir, logger: logger)
+                Swift.print(
+                    "rebuilt \(dataDir)/state/redline.sqlite: \(result.articles) articles up to seq \(result.lastSeq)")
+            } catch {
+                printError(error.description)
+                throw ExitCode(error.exitStatus)
             }
         }
     }

@@ -91,4 +91,32 @@ import Testing
                 "modified b.txt", "created marker.txt",
             ])
     }
+
+    @Test func replayRebuildStateRecreatesTheCacheAndRefusesWhileTheDaemonRuns() throws {
+        let h = try DaemonTests.Harness()
+        try h.write("a.txt", "alpha\n")
+        try h.write("b/c.txt", "gamma\n")
+        try h.start()
+        #expect(h.waitForRecords(2))
+        let feed = h.data.appendingPathComponent("feed").path
+        let busy = try runRedline(["replay", "--rebuild-state", "--feed", feed])
+        #expect(busy.status == 2)
+        #expect(busy.stderr.contains("\(h.daemon!.process.processIdentifier)"), "\(busy.stderr)")
+        #expect(h.stop() == 0)
+
+        try FileManager.default.removeItem(at: h.data.appendingPathComponent("state"))
+        let rebuilt = try runRedline(["replay", "--rebuild-state", "--feed", feed])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(rebuilt.stdout.contains("2 articles up to seq 2"))
+        try h.start()
+        try h.write("a.txt", "alpha, edited\n")
+        #expect(h.waitForRecords(3))
+        #expect(h.stop() == 0)
+        #expect(h.daemon?.stderr.contains("rebuilding the state store") == false, "the rebuilt store was current")
+        #expect(h.records.last?["type"] as? String == "modified", "the edit diffs against the rebuilt text")
+
+        let nowhere = try runRedline(["replay", "--rebuild-state", "--feed", h.dir.appending("nope/feed").path])
+        #expect(nowhere.status == 78)
+        #expect(nowhere.stderr.contains("no feed in"))
+    }
 }
