@@ -100,6 +100,27 @@ enum Tokenizer {
         Scalars.lowTable.withUnsafeBufferPointer { table in tokenize(p, start, end, table, into: &tokens) }
     }
 
+    /// The end of a run of `within` scalars from `j`; a `joiner` scalar (apostrophe in `don't`,
+    /// separator in `1,200`) stays in the run when another `within` scalar follows it.
+    @inline(__always)
+    private static func extend(
+        _ p: UnsafeBufferPointer<UInt8>, from start: Int, to n: Int, _ table: UnsafeBufferPointer<ScalarClass>,
+        within: ScalarClass, joiner: (UInt32) -> Bool
+    ) -> Int {
+        var j = start
+        while j < n {
+            let (w, l) = Scalars.decode(p, j)
+            if Scalars.classify(w, table) == within {
+                j += l
+            } else if joiner(w), j + l < n, Scalars.classify(Scalars.decode(p, j + l).value, table) == within {
+                j += l
+            } else {
+                break
+            }
+        }
+        return j
+    }
+
     private static func tokenize(
         _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ table: UnsafeBufferPointer<ScalarClass>,
         into tokens: inout [Token]
@@ -120,34 +141,10 @@ enum Tokenizer {
                 }
                 kind = .whitespace
             case .letter:
-                while j < n {
-                    let (w, l) = Scalars.decode(p, j)
-                    let c = Scalars.classify(w, table)
-                    if c == .letter {
-                        j += l
-                    } else if Scalars.isApostrophe(w), j + l < n,
-                        Scalars.classify(Scalars.decode(p, j + l).value, table) == .letter
-                    {
-                        j += l
-                    } else {
-                        break
-                    }
-                }
+                j = extend(p, from: j, to: n, table, within: .letter, joiner: Scalars.isApostrophe)
                 kind = .word
             case .digit:
-                while j < n {
-                    let (w, l) = Scalars.decode(p, j)
-                    let c = Scalars.classify(w, table)
-                    if c == .digit {
-                        j += l
-                    } else if Scalars.isNumberSeparator(w), j + l < n,
-                        Scalars.classify(Scalars.decode(p, j + l).value, table) == .digit
-                    {
-                        j += l
-                    } else {
-                        break
-                    }
-                }
+                j = extend(p, from: j, to: n, table, within: .digit, joiner: Scalars.isNumberSeparator)
                 kind = .number
             case .punct:
                 // A hyphen-minus right before a digit, at the start of a word, is a sign: part of
