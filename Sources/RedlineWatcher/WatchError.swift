@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one error shape of the watcher module: what failed, on which path, how to fix it, and the errno.

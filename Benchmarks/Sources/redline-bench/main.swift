@@ -1,6 +1,6 @@
 // Benchmark harness: `redline-bench <suite> [args...]`; each suite is driven by Benchmarks/<suite>/run.sh.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
