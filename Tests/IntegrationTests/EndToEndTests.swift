@@ -5,19 +5,7 @@ import Testing
 /// rebuilds the watched tree byte for byte, at the end and at an earlier point.
 @Suite(.serialized) struct EndToEndTests {
     /// Every regular file under `root`, relative path to bytes.
-    func snapshot(_ root: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        let base = root.resolvingSymlinksInPath().path
-        guard let walker = FileManager.default.enumerator(atPath: base) else { return result }
-        for case let path as String in walker {
-            var isDirectory: ObjCBool = false
-            let full = base + "/" + path
-            if FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result[path] = try Data(contentsOf: URL(fileURLWithPath: full))
-            }
-        }
-        return result
-    }
+    func snapshot(_ root: URL) throws -> [String: Data] { try readTree(root.resolvingSymlinksInPath().path) }
 
     @Test func replayRebuildsTheWatchedTreeFromTheFeedAlone() throws {
         let h = try DaemonTests.Harness()
@@ -118,5 +106,47 @@ import Testing
         let nowhere = try runRedline(["replay", "--rebuild-state", "--feed", h.dir.appending("nope/feed").path])
         #expect(nowhere.status == 78)
         #expect(nowhere.stderr.contains("no feed in"))
+    }
+
+    @Test func everyRecordTypeTheDaemonWritesValidatesAgainstTheSchema() throws {
+        let python = try #require(FeedSchemaTests.python, "install python3-jsonschema (make test-deps)")
+        let h = try DaemonTests.Harness()
+        let config = h.dir.appending("redline.toml")
+        try """
+        max_file_bytes = 200
+        rescan_interval_s = 1
+        [[root]]
+        path = "\(h.articles.path)"
+
+        """.write(to: config, atomically: true, encoding: .utf8)
+        try h.start(["--config", config.path])
+        try h.write("a.txt", "one two three\n")
+        #expect(h.waitForRecords(1))
+        try h.write("a.txt", "one two four\n")
+        #expect(eventually { h.records.contains { $0["type"] as? String == "modified" } })
+        try FileManager.default.moveItem(
+            at: h.articles.appendingPathComponent("a.txt"), to: h.articles.appendingPathComponent("b.txt"))
+        try Data([0x61, 0xFF, 0x0A]).write(to: h.articles.appendingPathComponent("bad.txt"))
+        try h.write("big.txt", String(repeating: "x", count: 300))
+        #expect(eventually { h.records.filter { $0["type"] as? String == "rejected" }.count == 2 })
+        try FileManager.default.removeItem(at: h.articles.appendingPathComponent("b.txt"))
+        #expect(eventually { h.records.contains { $0["type"] as? String == "deleted" } })
+        #expect(eventually { h.records.contains { $0["type"] as? String == "rescan" } })
+        // A crash leaving a torn line: the next start cuts it and says so with a `recovered` record.
+        h.daemon!.signal(SIGKILL)
+        _ = h.daemon!.waitForExit()
+        let handle = try FileHandle(forWritingTo: h.feedFile)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"v\":1,\"feed\":\"torn".utf8))
+        try handle.close()
+        try h.start(["--config", config.path])
+        #expect(eventually { h.records.contains { $0["type"] as? String == "recovered" } })
+        #expect(h.stop() == 0)
+
+        let lines = try String(contentsOf: h.feedFile, encoding: .utf8).split(separator: "\n").map(String.init)
+        let types = Set(h.records.compactMap { $0["type"] as? String })
+        #expect(types.isSuperset(of: ["created", "modified", "moved", "deleted", "rejected", "rescan", "recovered"]))
+        let result = try FeedSchemaTests.validate(lines: lines, in: h.dir.path, python: python)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 }

@@ -42,6 +42,12 @@ import Testing
             })
         #expect(types == Set(RecordType.allCases.map(\.rawValue)))
 
+        let result = try Self.validate(lines: lines, in: feed.dir.path, python: python)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+    }
+
+    /// Validates JSON lines against schema/change-record.schema.json and checks each crc with zlib.
+    static func validate(lines: [String], in dir: String, python: String) throws -> ProcessResult {
         let script = """
             import json, sys, zlib, jsonschema
             schema = json.load(open(sys.argv[1]))
@@ -57,12 +63,11 @@ import Testing
                     print(f"line {n}: crc does not match zlib.crc32"); bad += 1
             sys.exit(1 if bad else 0)
             """
-        let scriptPath = feed.dir.path + "/validate.py"
-        let all = feed.dir.path + "/all.jsonl"
+        let scriptPath = dir + "/validate.py"
+        let all = dir + "/all.jsonl"
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         try (lines.joined(separator: "\n") + "\n").write(toFile: all, atomically: true, encoding: .utf8)
         let schema = RedlineBinary.packageRoot.appendingPathComponent("schema/change-record.schema.json").path
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [python, scriptPath, schema, all])
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        return try runProcess(URL(fileURLWithPath: "/usr/bin/env"), [python, scriptPath, schema, all])
     }
 }
