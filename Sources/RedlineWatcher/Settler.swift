@@ -76,6 +76,9 @@ public struct Settler: Sendable {
     public let pairTimeout: Duration
 
     private var entries: [String: Entry] = [:]
+    /// Every entry's deadline, earliest first; a deadline change pushes a new item and the old one goes
+    /// stale (dropped when popped), so `due` touches only what is due instead of every pending path.
+    private var queue = DeadlineQueue()
     private var halves: [UInt32: HalfMove] = [:]
     private var overflowAt: ContinuousClock.Instant?
     /// Changes that must come out at the next `due`, ahead of what replaced them on the same path.
@@ -105,6 +108,7 @@ public struct Settler: Sendable {
         switch event.kind {
         case .overflow:
             entries.removeAll()
+            queue.removeAll()
             halves.removeAll()
             displaced.removeAll()
             bound = nil
@@ -167,9 +171,24 @@ public struct Settler: Sendable {
             }
         }
         // A path that is the source of a rename still in flight waits for the rename to resolve.
-        let inFlight = Set(halves.values.map(\.path))
-        let ready = entries.filter { $0.value.deadline <= now && !inFlight.contains($0.key) }
-            .sorted { $0.value.order < $1.value.order }
+        let inFlight = Dictionary(halves.values.map { ($0.path, $0.deadline) }, uniquingKeysWith: min)
+        var ready: [(String, Entry)] = []
+        var taken: Set<String> = []
+        while let item = queue.first, item.key <= now {
+            queue.removeFirst()
+            // Stale (the entry moved on), or a second item for the same deadline.
+            guard let entry = entries[item.path], entry.deadline == item.stamp, !taken.contains(item.path) else {
+                continue
+            }
+            if let waitUntil = inFlight[item.path] {
+                // Expired halves were resolved above, so `waitUntil` is still ahead: look again then.
+                queue.insert(DeadlineQueue.Item(key: waitUntil, path: item.path, stamp: item.stamp))
+                continue
+            }
+            taken.insert(item.path)
+            ready.append((item.path, entry))
+        }
+        ready.sort { $0.1.order < $1.1.order }
         for (path, entry) in ready {
             entries.removeValue(forKey: path)
             switch entry.pending {
@@ -189,15 +208,18 @@ public struct Settler: Sendable {
     }
 
     /// The exact earliest deadline. An entry whose path is the source of a rename in flight does not count: it
-    /// waits for the half's deadline instead.
+    /// waits for the half's deadline instead (`due` re-queues it at that deadline).
     private mutating func recomputeBound() {
-        let inFlight = Set(halves.values.map(\.path))
-        var result: ContinuousClock.Instant?
-        for (path, entry) in entries where !inFlight.contains(path) {
-            result = min(result ?? entry.deadline, entry.deadline)
-        }
+        while let item = queue.first, entries[item.path]?.deadline != item.stamp { queue.removeFirst() }
+        var result = queue.first?.key
         for half in halves.values { result = min(result ?? half.deadline, half.deadline) }
         bound = result
+    }
+
+    /// Records that `path`'s entry now has `deadline`.
+    private mutating func enqueue(_ path: String, _ deadline: ContinuousClock.Instant) {
+        queue.insert(DeadlineQueue.Item(key: deadline, path: path, stamp: deadline))
+        lower(to: deadline)
     }
 
     private mutating func nextOrder() -> UInt64 {
@@ -207,8 +229,11 @@ public struct Settler: Sendable {
 
     /// Marks `path` as changed (keeping a pending rename into it) and restarts its quiet period.
     private mutating func touch(_ path: String, at now: ContinuousClock.Instant) {
-        if entries[path] != nil {
-            entries[path]!.deadline = now + settle
+        if let entry = entries[path] {
+            if entry.deadline != now + settle {
+                entries[path]!.deadline = now + settle
+                enqueue(path, now + settle)
+            }
         } else {
             set(path, .changed, deadline: now + settle)
         }
@@ -217,7 +242,7 @@ public struct Settler: Sendable {
     private mutating func set(_ path: String, _ pending: Pending, deadline: ContinuousClock.Instant) {
         let order = entries[path]?.order ?? nextOrder()
         entries[path] = Entry(pending: pending, deadline: deadline, order: order)
-        lower(to: deadline)
+        enqueue(path, deadline)
     }
 
     /// A file is gone from `path`: report the path, and the source of a rename into it (that content is gone too).
@@ -232,7 +257,10 @@ public struct Settler: Sendable {
     /// Adds a `.changed` on `path` unless something stronger is already pending there.
     private mutating func mergeChanged(_ path: String, deadline: ContinuousClock.Instant) {
         if let existing = entries[path] {
-            entries[path]!.deadline = max(existing.deadline, deadline)
+            if deadline > existing.deadline {
+                entries[path]!.deadline = deadline
+                enqueue(path, deadline)
+            }
         } else {
             set(path, .changed, deadline: deadline)
         }
@@ -268,6 +296,7 @@ public struct Settler: Sendable {
             entries.removeValue(forKey: path)
             let moved = to + "/" + path.dropFirst(prefix.count)
             entries[moved] = entry
+            enqueue(moved, entry.deadline)
         }
         if case .directoryRemoved? = entries[to]?.pending {
             // `rm -r d; mv e d`: the old articles below `d` go before the moved ones arrive.
@@ -298,5 +327,49 @@ public struct Settler: Sendable {
             return
         }
         set(path, .directoryRemoved, deadline: deadline)
+    }
+}
+
+/// A binary min-heap of deadlines (the standard library has none, and this is the settler's only need).
+struct DeadlineQueue: Sendable {
+    struct Item: Sendable {
+        /// When the item comes due.
+        var key: ContinuousClock.Instant
+        var path: String
+        /// The entry's deadline when the item was queued; an item whose entry moved on is stale.
+        var stamp: ContinuousClock.Instant
+    }
+
+    private var items: [Item] = []
+
+    var first: Item? { items.first }
+
+    mutating func removeAll() { items.removeAll() }
+
+    mutating func insert(_ item: Item) {
+        items.append(item)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child].key < items[parent].key else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func removeFirst() {
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count && items[left].key < items[smallest].key { smallest = left }
+            if right < items.count && items[right].key < items[smallest].key { smallest = right }
+            if smallest == parent { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
