@@ -44,15 +44,3 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         return "\(message) (\(String(cString: strerror(errno))))"
     }
 }
-
-/// Runs a system call, retrying `EINTR`, and turns a `-1` result into a `DaemonError` naming `path`.
-@discardableResult
-func syscall<T: FixedWidthInteger>(_ what: String, path: String, _ body: () -> T) throws(DaemonError) -> T {
-    while true {
-        let result = body()
-        if result != -1 { return result }
-        let err = errno
-        if err == EINTR { continue }
-        throw DaemonError(.io, "cannot \(what) \(path)", errno: err)
-    }
-}

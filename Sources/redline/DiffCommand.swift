@@ -58,8 +58,7 @@ extension Redline {
         }
 
         static func fail(_ line: String) -> Never {
-            let message = Array("redline diff: \(line)\n".utf8)
-            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            printError(line, command: "diff")
             Glibc.exit(2)
         }
 

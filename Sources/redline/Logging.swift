@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 
-/// Prints one line to stderr: how every subcommand reports bad input.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data("redline: \(message)\n".utf8))
+/// Prints one line to stderr, `redline[ command]: message`: how every subcommand reports bad input.
+///
+/// A plain `write(2)`, so `redline diff` can report and exit without touching Foundation's streams.
+func printError(_ message: String, command: String? = nil) {
+    let line = Array("redline\(command.map { " " + $0 } ?? ""): \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 
 /// The process-wide log level, which a configuration reload may change.

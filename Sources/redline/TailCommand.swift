@@ -15,7 +15,7 @@ struct FeedDirectoryOption: ParsableArguments {
 /// 1: damaged feed, I/O or bad input; 3: the feed was recreated (a new feed UUID: resync);
 /// 4: the requested records were deleted by retention.
 func feedFailure(_ error: FeedError, command: String) -> ExitCode {
-    FileHandle.standardError.write(Data("redline \(command): \(error)\n".utf8))
+    printError(error.description, command: command)
     switch error.code {
     case .feedChanged: return ExitCode(3)
     case .retention: return ExitCode(4)
