@@ -50,7 +50,13 @@ public final class Daemon: Service, Sendable {
         do {
             feed = try FeedWriter(directory: config.dataDir + "/feed", options: config.feed, logger: logger)
         } catch {
-            throw DaemonError(error.code == .locked ? .unavailable : .io, error.description, errno: error.errno)
+            let code: DaemonError.Code =
+                switch error.code {
+                case .locked: .unavailable
+                case .corrupt: .damaged
+                default: .io
+                }
+            throw DaemonError(code, error.description, errno: error.errno)
         }
         let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger)
         let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)

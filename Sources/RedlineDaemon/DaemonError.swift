@@ -13,6 +13,9 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// A system call failed (exit 1; systemd restarts us).
         case io
+        /// The feed is damaged in a way a crash cannot explain (exit 65, EX_DATAERR; the unit does not
+        /// restart on it): a person restores it or runs `redline check --repair`.
+        case damaged
     }
 
     /// The kind of failure.
@@ -35,6 +38,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case .config: 78
         case .unavailable: 2
         case .io: 1
+        case .damaged: 65
         }
     }
 

@@ -401,7 +401,9 @@ final class Pipeline {
     /// another feed, or ahead (a feed restored from backup). Stat data of unchanged articles is kept.
     func catchUpState() throws {
         let position = try state.position()
-        if position.feedID == feed.feedID && position.lastSeq == feed.lastSeq { return }
+        // After a cut or a repair the feed's last seq may equal the store's and still name another record.
+        let feedChanged = feed.recovery.cut != nil || feed.recovery.repaired
+        if position.feedID == feed.feedID && position.lastSeq == feed.lastSeq && !feedChanged { return }
         if position.feedID == nil && position.lastSeq == 0 && feed.lastSeq == 0 {
             // A new feed and a new store: nothing to rebuild, just bind the store to this feed.
             return try state.apply([], feedID: feed.feedID, lastSeq: 0)
@@ -413,6 +415,9 @@ final class Pipeline {
                 "state.path": "\(state.path)",
             ])
         try Self.rebuild(state: state, fromFeed: feed.directory, feedID: feed.feedID)
+        // Articles whose history passes through a lost seq are not in the rebuilt store, so reconciling
+        // gives each of them a full-text record again.
+        if feed.recovery.repaired { try feed.acknowledgeRepair() }
     }
 
     /// Rebuilds `state` from every record of the feed in `directory` (also `replay --rebuild-state`).

@@ -47,6 +47,12 @@ public struct ArticleHistory: Sendable {
     public private(set) var articles: [ArticleKey: ArticleVersion] = [:]
     /// Number of versions rebuilt and verified so far.
     public private(set) var versionsVerified = 0
+    /// Articles whose history passes through a seq that `redline check --repair` marked lost, and that no
+    /// full-text record has re-established since: their text cannot be rebuilt.
+    public private(set) var broken: Set<ArticleKey> = []
+    /// Whether a lost seq has been folded: from then on, a record that does not fit its article's history
+    /// marks that article broken instead of failing the whole fold.
+    private var pastLostSeq = false
 
     /// An empty history.
     public init() {}
@@ -55,6 +61,21 @@ public struct ArticleHistory: Sendable {
     /// - Throws: ``FeedError`` `.mismatch` when a rebuilt version's hash differs from the record's, a patch
     ///   does not apply, or a record refers to an article the history has never seen.
     public mutating func apply(_ record: FeedRecord) throws(FeedError) {
+        do {
+            try fold(record)
+        } catch let error where pastLostSeq && error.code == .mismatch && record.type != .created {
+            // A lost seq may have held this article's previous version.
+            let key = ArticleKey(root: record.root, path: record.path)
+            articles[key] = nil
+            broken.insert(key)
+            if let from = record.fromPath {
+                articles[ArticleKey(root: record.root, path: from)] = nil
+                broken.insert(ArticleKey(root: record.root, path: from))
+            }
+        }
+    }
+
+    private mutating func fold(_ record: FeedRecord) throws(FeedError) {
         let key = ArticleKey(root: record.root, path: record.path)
         switch record.type {
         case .created:
@@ -75,7 +96,10 @@ public struct ArticleHistory: Sendable {
         case .deleted:
             if let base = articles[key] { try checkBefore(base, record) }
             articles[key] = nil
-        case .rejected, .rescan, .recovered:
+            broken.remove(key)
+        case .recovered:
+            if record.detail?["lost"] == "true" { pastLostSeq = true }
+        case .rejected, .rescan:
             break
         }
     }
@@ -124,6 +148,7 @@ public struct ArticleHistory: Sendable {
                     + "but the record says \(after.sha256); the feed or the patch is damaged")
         }
         articles[key] = ArticleVersion(text: text, sha256: sha, seq: record.seq)
+        broken.remove(key)
         versionsVerified += 1
     }
 

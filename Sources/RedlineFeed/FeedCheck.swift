@@ -57,7 +57,7 @@ public enum FeedCheck {
                     message: "\(file.path): segment starts at seq \(named) but the previous one ended at "
                         + "\(want - 1); a segment is missing or misnamed")
             }
-            let scan = try scanFile(file.path, feedID: feedID, expectedFirst: expected ?? file.firstSeq)
+            let scan = try SegmentScan.scanFile(file.path, feedID: feedID, expectedFirst: expected ?? file.firstSeq)
             report.bytes += scan.size
             if let damage = scan.result.damage,
                 !(file.firstSeq == nil && damage.isUnterminatedTail && writerIsRunning(dir))
@@ -75,6 +75,13 @@ public enum FeedCheck {
                 expected = last + 1
             }
             report.records += scan.result.records
+        }
+        if let reported = FeedLoader.reportedSeq(dir), (report.lastSeq ?? 0) < reported {
+            throw FeedError(
+                .corrupt, path: dir,
+                message: "\(dir): records \((report.lastSeq ?? 0) + 1)..\(reported) are missing, although the writer "
+                    + "reported them durable; restore them from a backup, or run `redline check --repair --feed \(dir)` "
+                    + "to mark them lost")
         }
         return report
     }
@@ -97,26 +104,5 @@ public enum FeedCheck {
             return false
         }
         return errno == EWOULDBLOCK
-    }
-
-    private static func scanFile(_ path: String, feedID: String?, expectedFirst: UInt64?) throws(FeedError)
-        -> (result: SegmentScan, size: Int)
-    {
-        let fd = try FileIO.open(path, O_RDONLY)
-        defer { close(fd) }
-        let size = try FileIO.fileSize(fd, path: path)
-        guard size > 0 else { return (SegmentScan(), 0) }
-        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), map != MAP_FAILED else {
-            // Fall back to reading (e.g. a file system without mmap).
-            let bytes = try FileIO.read(fd, count: size, at: 0, path: path)
-            let scan = bytes.withUnsafeBufferPointer {
-                SegmentScan.scan($0, feedID: feedID, expectedFirst: expectedFirst)
-            }
-            return (scan, size)
-        }
-        defer { munmap(map, size) }
-        _ = madvise(map, size, MADV_SEQUENTIAL)
-        let buffer = UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size)
-        return (SegmentScan.scanInParallel(buffer, feedID: feedID, expectedFirst: expectedFirst), size)
     }
 }

@@ -56,8 +56,15 @@ public struct FeedReader: Sendable {
         return String(decoding: try FileIO.readAll(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The seq of the last complete record, or 0 for an empty feed.
+    /// The seq of the last record readers may see (complete, and at or before the durable mark), or 0.
     public func lastSeq() throws(FeedError) -> UInt64 {
+        let written = try lastWrittenSeq()
+        if case .seq(let mark) = DurableMark.read(directory: directory) { return min(written, mark) }
+        return written
+    }
+
+    /// The seq of the last complete record, durable or not, or 0 for an empty feed.
+    func lastWrittenSeq() throws(FeedError) -> UInt64 {
         let active = directory + "/" + FileIO.activeName
         var candidates: [String] = []
         if FileIO.exists(active) { candidates.append(active) }
@@ -122,6 +129,12 @@ public final class FeedCursor {
     private var fileOffset = 0
     /// File offset of a bad line already re-read once (see ``nextLine()``).
     private var rereadAt: Int?
+    /// The durable mark's file, once it exists; records past the mark are not returned yet.
+    private var markFD: Int32 = -1
+    /// The last durable seq read from the mark; nil while the feed has no mark (an older feed: no limit).
+    private var mark: UInt64?
+    /// Set when the next line is complete but past the mark.
+    private var held = false
 
     private var activePath: String { directory + "/" + FileIO.activeName }
 
@@ -172,7 +185,26 @@ public final class FeedCursor {
         }
     }
 
-    deinit { closeFile() }
+    deinit {
+        closeFile()
+        if markFD >= 0 { Glibc.close(markFD) }
+    }
+
+    /// Whether `seq` is at or before the durable mark (reading the mark again when it is not, yet).
+    private func visible(_ seq: UInt64) -> Bool {
+        if let mark, seq <= mark { return true }
+        refreshMark()
+        guard let mark else { return true }
+        return seq <= mark
+    }
+
+    private func refreshMark() {
+        if markFD < 0 {
+            markFD = Glibc.open(directory + "/" + DurableMark.name, O_RDONLY | O_CLOEXEC)
+            if markFD < 0 { return }
+        }
+        if case .seq(let s) = DurableMark.read(fd: markFD) { mark = max(mark ?? 0, s) }
+    }
 
     /// Whether the active file's first record is at or before `seq` (so it, not a sealed segment, holds `seq`).
     private func activeStartsAtOrBefore(_ seq: UInt64) -> Bool {
@@ -219,6 +251,11 @@ public final class FeedCursor {
                 if record.seq < nextSeq { continue }
                 nextSeq = record.seq + 1
                 return record
+            }
+            if held {
+                // Complete but not yet durable: the writer publishes the mark after its sync.
+                held = false
+                return nil
             }
             // No complete line buffered: read more.
             if try fill() > 0 { continue }
@@ -345,6 +382,14 @@ public final class FeedCursor {
             }
             throw corrupt(damage.description)
         case .success(let e): envelope = e
+        }
+        guard visible(envelope.seq) else {
+            // Leave the line in the buffer for when the mark reaches it.
+            start = lineStart
+            searched = lineStart
+            lineNumber -= 1
+            held = true
+            return nil
         }
         guard envelope.v == FeedRecord.formatVersion else {
             throw corrupt("format version v=\(envelope.v) is not \(FeedRecord.formatVersion)")

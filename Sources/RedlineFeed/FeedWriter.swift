@@ -40,13 +40,16 @@ public struct FeedOptions: Sendable, Equatable {
 /// shared across tasks and threads.
 ///
 /// Directory layout: `changes.jsonl` (active segment), `changes-<firstSeq, 20 digits>.jsonl` (sealed
-/// segments, never modified), `feed.id` (the feed UUID), `writer.lock`, and `clean-shutdown` (present
-/// only while no writer has the feed open after a clean ``close()``).
+/// segments, never modified), `feed.id` (the feed UUID), `durable` (the last synced seq, which readers stop
+/// at: see ``DurableMark``), `writer.lock`, and `clean-shutdown` (present only while no writer has the feed
+/// open after a clean ``close()``).
 public final class FeedWriter: @unchecked Sendable {
     /// The feed directory.
     public let directory: String
     /// The feed UUID stamped on every record.
     public let feedID: String
+    /// What opening the feed found: a clean shutdown or not, a torn tail cut, a repair since the last writer.
+    public let recovery: FeedRecovery
     private let options: FeedOptions
     private let clock: @Sendable () -> Date
     private let logger: Logger
@@ -54,6 +57,9 @@ public final class FeedWriter: @unchecked Sendable {
     private let mutex = NSLock()
     private var activeFD: Int32 = -1
     private var lockFD: Int32 = -1
+    private var markFD: Int32 = -1
+    /// The last seq published in the durable mark.
+    private var published: UInt64 = 0
     private var activeSize = 0
     private var activeFirstSeq: UInt64 = 1
     private var seq: UInt64 = 0
@@ -67,12 +73,13 @@ public final class FeedWriter: @unchecked Sendable {
 
     /// Opens or creates the feed in `directory`.
     ///
-    /// Creates the directory and the feed UUID if needed, takes the writer lock, and, unless the last
-    /// writer shut down cleanly, checks the active segment and cuts a torn tail (a line without `\n`,
-    /// a bad crc, NUL bytes, a seq gap) and everything after it, then appends a `recovered` record.
+    /// Creates the directory and the feed UUID if needed, takes the writer lock and loads the feed through
+    /// ``FeedLoader``: a torn tail past the durable mark of an unclean shutdown is cut and reported by a
+    /// `recovered` record; any other damage throws, so nothing a reader may have seen is ever cut or renumbered.
     /// - Parameters:
     ///   - clock: the source of record times (tests pass a fixed one).
-    /// - Throws: ``FeedError`` with code `.locked` when another writer holds the feed, `.io` otherwise.
+    /// - Throws: ``FeedError`` with code `.locked` when another writer holds the feed, `.corrupt` for damage
+    ///   a crash cannot explain (segment, line, byte and the fix), `.io` otherwise.
     public init(
         directory: String, options: FeedOptions = .init(), clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
@@ -90,18 +97,21 @@ public final class FeedWriter: @unchecked Sendable {
         let dir = self.directory
         lockFD = try FeedWriter.lock(dir)
         do throws(FeedError) {
-            let recovery = try FeedWriter.recover(dir, logger: logger)
-            feedID = recovery.feedID
-            seq = recovery.lastSeq
-            activeFirstSeq = recovery.lastSeq + 1
-            if let first = recovery.activeFirstSeq { activeFirstSeq = first }
-            activeFD = recovery.activeFD
-            activeSize = recovery.activeSize
-            if let cut = recovery.cut {
+            let loaded = try FeedLoader(directory: dir, logger: logger).load()
+            feedID = loaded.feedID
+            recovery = loaded.recovery
+            seq = loaded.lastSeq
+            activeFirstSeq = loaded.activeFirstSeq
+            activeFD = loaded.activeFD
+            activeSize = loaded.activeSize
+            markFD = try FileIO.open(dir + "/" + DurableMark.name, O_RDWR | O_CREAT)
+            // The loader synced everything it kept: readers may see all of it.
+            try publishLocked()
+            if let cut = loaded.recovery.cut {
                 var detail = [
                     "byte_offset": String(cut.offset), "cut_bytes": String(cut.bytes), "line": String(cut.line),
                 ]
-                if recovery.lastSeq > 0 { detail["last_good_seq"] = String(recovery.lastSeq) }
+                if loaded.lastSeq > 0 { detail["last_good_seq"] = String(loaded.lastSeq) }
                 let record = FeedRecord(
                     type: .recovered, root: dir, path: FileIO.activeName,
                     reason: "cut \(cut.bytes) bytes from line \(cut.line) of \(FileIO.activeName) "
@@ -111,6 +121,7 @@ public final class FeedWriter: @unchecked Sendable {
             }
         } catch {
             if activeFD >= 0 { Glibc.close(activeFD) }
+            if markFD >= 0 { Glibc.close(markFD) }
             Glibc.close(lockFD)
             throw error
         }
@@ -121,6 +132,7 @@ public final class FeedWriter: @unchecked Sendable {
         // Without close() this is an unclean shutdown: no marker, so the next open checks the tail.
         timer?.cancel()
         if activeFD >= 0 { Glibc.close(activeFD) }
+        if markFD >= 0 { Glibc.close(markFD) }
         if lockFD >= 0 { Glibc.close(lockFD) }
     }
 
@@ -205,7 +217,23 @@ public final class FeedWriter: @unchecked Sendable {
         }
         unsynced = false
         lastSync = .now
+        try publishLocked()
     }
+
+    /// Publishes the current seq as durable; call only right after a sync returned.
+    private func publishLocked() throws(FeedError) {
+        guard seq != published || seq == 0 else { return }
+        do {
+            try DurableMark.publish(seq, fd: markFD, path: directory + "/" + DurableMark.name)
+        } catch {
+            failure = error
+            throw error
+        }
+        published = seq
+    }
+
+    /// The last seq readers may see: durable, and published in the mark.
+    public var durableSeq: UInt64 { mutex.withLock { published } }
 
     private func startTimer(milliseconds: Int) {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "redline.feed.fsync"))
@@ -259,6 +287,15 @@ public final class FeedWriter: @unchecked Sendable {
         try FileIO.syncDirectory(directory)
     }
 
+    /// Says the owner has resynced after a `redline check --repair` (``FeedRecovery/repaired``): removes the
+    /// repair marker, so the next open does not report it again.
+    public func acknowledgeRepair() throws(FeedError) {
+        let path = directory + "/" + FeedRepair.markerName
+        guard FileIO.exists(path) else { return }
+        _ = try syscall({ unlink(path) }, orThrow: ioError("remove", path, fix: "check permissions"))
+        try FileIO.syncDirectory(directory)
+    }
+
     /// Clean shutdown: sync, write the clean-shutdown marker, release the lock. Further appends throw.
     public func close() throws(FeedError) {
         mutex.lock()
@@ -271,6 +308,8 @@ public final class FeedWriter: @unchecked Sendable {
             defer {
                 Glibc.close(activeFD)
                 activeFD = -1
+                Glibc.close(markFD)
+                markFD = -1
                 Glibc.close(lockFD)
                 lockFD = -1
             }
@@ -283,7 +322,7 @@ public final class FeedWriter: @unchecked Sendable {
     // MARK: - Open
 
     /// Takes the exclusive writer lock and records our pid in it.
-    private static func lock(_ directory: String) throws(FeedError) -> Int32 {
+    static func lock(_ directory: String) throws(FeedError) -> Int32 {
         let path = directory + "/" + FileIO.lockName
         let fd = try FileIO.open(path, O_RDWR | O_CREAT)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -308,121 +347,5 @@ public final class FeedWriter: @unchecked Sendable {
         _ = ftruncate(fd, 0)
         _ = pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
         return fd
-    }
-
-    private struct Recovery {
-        var feedID: String
-        var lastSeq: UInt64
-        var activeFirstSeq: UInt64?
-        var activeFD: Int32
-        var activeSize: Int
-        var cut: (offset: Int, bytes: Int, line: Int, reason: String)?
-    }
-
-    /// Finds the feed UUID and last seq, and cuts a torn tail of the active segment unless shutdown was clean.
-    private static func recover(_ directory: String, logger: Logger) throws(FeedError) -> Recovery {
-        let idPath = directory + "/" + FileIO.feedIDName
-        var feedID: String?
-        if FileIO.exists(idPath) {
-            let text = String(decoding: try FileIO.readAll(idPath), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            guard UUID(uuidString: text) != nil else {
-                throw FeedError(
-                    .corrupt, path: idPath,
-                    message: "\(idPath) does not hold a UUID; restore it from a backup or from the \"feed\" field "
-                        + "of any record")
-            }
-            feedID = text
-        }
-        // The last seq of the sealed segments: the active one must continue from it.
-        let sealed = try FileIO.sealedSegments(directory)
-        var sealedLast: UInt64?
-        if let last = sealed.last {
-            let fd = try FileIO.open(last.path, O_RDONLY)
-            defer { Glibc.close(fd) }
-            let size = try FileIO.fileSize(fd, path: last.path)
-            if let line = try FileIO.lastLine(fd, size: size, path: last.path) {
-                let scan = line.withUnsafeBufferPointer { SegmentScan.scan($0, feedID: feedID, expectedFirst: nil) }
-                if scan.damage == nil, let s = scan.lastSeq { sealedLast = s }
-                if feedID == nil { feedID = scan.feedID }
-            }
-            guard sealedLast != nil else {
-                throw FeedError(
-                    .corrupt, path: last.path,
-                    message: "sealed segment \(last.path) does not end with a valid record; "
-                        + "run `redline check --feed \(directory)` and restore it from a backup")
-            }
-        }
-        let cleanPath = directory + "/" + FileIO.cleanName
-        let clean = FileIO.exists(cleanPath)
-        let activePath = directory + "/" + FileIO.activeName
-        let fd = try FileIO.open(activePath, O_RDWR | O_CREAT | O_APPEND)
-        var result = Recovery(feedID: "", lastSeq: sealedLast ?? 0, activeFD: fd, activeSize: 0)
-        do throws(FeedError) {
-            let size = try FileIO.fileSize(fd, path: activePath)
-            var scan: SegmentScan
-            if clean, let line = try FileIO.lastLine(fd, size: size, path: activePath),
-                case let tail = line.withUnsafeBufferPointer({
-                    SegmentScan.scan($0, feedID: feedID, expectedFirst: nil)
-                }),
-                tail.damage == nil
-            {
-                // A clean shutdown: trust the segment and read only its last line.
-                scan = tail
-                scan.validBytes = size
-                if let first = firstSeqOfSegment(fd, path: activePath) { scan.firstSeq = first }
-            } else {
-                let bytes = try FileIO.read(fd, count: size, at: 0, path: activePath)
-                scan = bytes.withUnsafeBufferPointer {
-                    SegmentScan.scan(
-                        $0, feedID: feedID,
-                        expectedFirst: sealedLast.map { $0 + 1 })
-                }
-                if let damage = scan.damage {
-                    let cutBytes = size - damage.offset
-                    _ = try syscall({ ftruncate(fd, off_t(damage.offset)) }) { code in
-                        ioError("truncate the torn tail of", activePath, fix: "check permissions and the disk")(code)
-                    }
-                    _ = try syscall({ fdatasync(fd) }) { code in
-                        ioError("sync", activePath, fix: "check the disk (dmesg)")(code)
-                    }
-                    logger.warning(
-                        "feed tail cut after an unclean shutdown",
-                        metadata: [
-                            "feed.path": "\(activePath)", "feed.offset": "\(damage.offset)",
-                            "feed.cut_bytes": "\(cutBytes)", "feed.line": "\(damage.line)",
-                            "feed.reason": "\(damage.reason)",
-                        ])
-                    result.cut = (damage.offset, cutBytes, damage.line, damage.reason)
-                    scan.validBytes = damage.offset
-                }
-            }
-            if feedID == nil { feedID = scan.feedID }
-            if let last = scan.lastSeq { result.lastSeq = last }
-            result.activeFirstSeq = scan.firstSeq
-            result.activeSize = scan.validBytes
-            if !FileIO.exists(idPath) {
-                let id = feedID ?? UUID().uuidString.lowercased()
-                try FileIO.writeAtomically(idPath, Array((id + "\n").utf8))
-                feedID = id
-            }
-            result.feedID = feedID!
-            if clean {
-                _ = try syscall({ unlink(cleanPath) }, orThrow: ioError("remove", cleanPath, fix: "check permissions"))
-            }
-            try FileIO.syncDirectory(directory)
-        } catch {
-            Glibc.close(fd)
-            throw error
-        }
-        return result
-    }
-
-    /// The seq of the first line of a segment, if it has a valid one.
-    private static func firstSeqOfSegment(_ fd: Int32, path: String) -> UInt64? {
-        guard let bytes = try? FileIO.read(fd, count: 256, at: 0, path: path),
-            case .success(let envelope) = bytes.withUnsafeBufferPointer({ LineFormat.parsePrefix($0) })
-        else { return nil }
-        return envelope.seq
     }
 }

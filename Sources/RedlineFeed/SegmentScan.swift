@@ -161,4 +161,79 @@ struct SegmentScan {
         }
         return result
     }
+
+    /// The first and last record of a segment file, each crc-checked (nil where that line is not a whole,
+    /// valid record of this feed), without reading what lies between.
+    static func edges(_ path: String, feedID: String?) throws(FeedError)
+        -> (first: UInt64?, last: UInt64?, feedID: String?)
+    {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        return try edges(fd: fd, size: try FileIO.fileSize(fd, path: path), path: path, feedID: feedID)
+    }
+
+    /// ``edges(_:feedID:)`` on an open descriptor of a file of `size` bytes.
+    static func edges(fd: Int32, size: Int, path: String, feedID: String?) throws(FeedError)
+        -> (first: UInt64?, last: UInt64?, feedID: String?)
+    {
+        guard size > 0 else { return (nil, nil, feedID) }
+        var chunk = 64 * 1024
+        var firstLine: [UInt8]?
+        while firstLine == nil {
+            let bytes = try FileIO.read(fd, count: min(size, chunk), at: 0, path: path)
+            if let nl = bytes.firstIndex(of: 0x0A) {
+                firstLine = Array(bytes[..<nl]) + [0x0A]
+            } else if bytes.count >= size {
+                break
+            }
+            chunk *= 4
+        }
+        var lastLine = try FileIO.lastLine(fd, size: size, path: path)
+        lastLine?.append(0x0A)
+        func check(_ line: [UInt8]?, _ id: String?) -> SegmentScan? {
+            guard let line else { return nil }
+            let scan = line.withUnsafeBufferPointer { SegmentScan.scan($0, feedID: id, expectedFirst: nil) }
+            return scan.damage == nil && scan.records == 1 ? scan : nil
+        }
+        let first = check(firstLine, feedID)
+        let last = check(lastLine, first?.feedID ?? feedID)
+        return (first?.firstSeq, last?.lastSeq, first?.feedID ?? last?.feedID ?? feedID)
+    }
+
+    /// Scans a whole segment file through a read-only mapping (``scanInParallel(_:feedID:expectedFirst:)``).
+    static func scanFile(_ path: String, feedID: String?, expectedFirst: UInt64?) throws(FeedError)
+        -> (result: SegmentScan, size: Int)
+    {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        let size = try FileIO.fileSize(fd, path: path)
+        guard size > 0 else { return (SegmentScan(), 0) }
+        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), map != MAP_FAILED else {
+            // Fall back to reading (e.g. a file system without mmap).
+            let bytes = try FileIO.read(fd, count: size, at: 0, path: path)
+            let scan = bytes.withUnsafeBufferPointer {
+                SegmentScan.scan($0, feedID: feedID, expectedFirst: expectedFirst)
+            }
+            return (scan, size)
+        }
+        defer { munmap(map, size) }
+        _ = madvise(map, size, MADV_SEQUENTIAL)
+        let buffer = UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size)
+        return (SegmentScan.scanInParallel(buffer, feedID: feedID, expectedFirst: expectedFirst), size)
+    }
+
+    /// Whether any whole line after the one starting at `offset` is a valid record (crc and envelope): then
+    /// the damage at `offset` is in the middle of the segment, not a torn end.
+    static func validLineFollows(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Bool {
+        guard let base = bytes.baseAddress, offset < bytes.count,
+            let first = memchr(base + offset, 0x0A, bytes.count - offset)
+        else { return false }
+        var start = UnsafePointer(first.assumingMemoryBound(to: UInt8.self)) - base + 1
+        while start < bytes.count, let nl = memchr(base + start, 0x0A, bytes.count - start) {
+            let end = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) - base
+            if case .success = LineFormat.inspect(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return true }
+            start = end + 1
+        }
+        return false
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RedlineFeed
 
 extension Redline {
@@ -11,7 +12,8 @@ extension Redline {
                 Each line's crc covers its bytes, so a line whose crc matches is exactly what the writer \
                 serialised (valid JSON); --deep also parses every record. \
                 Prints one summary line (records, segments, first and last seq, bytes) and exits 0, or prints \
-                the first bad segment, line and reason and exits 1.
+                the first bad segment, line and reason and exits 1. --repair makes a damaged feed whole again \
+                without renumbering any record (see schema/README.md, "Damage and repair").
                 """
         )
 
@@ -20,8 +22,26 @@ extension Redline {
         @Flag(help: "Also decode every record in full (JSON syntax and field types), not just its crc; slower.")
         var deep = false
 
+        @Flag(
+            help: """
+                Repair a damaged feed (the daemon must be stopped): damaged lines go to FEED/quarantine/, every                 intact record keeps its seq, and each lost seq gets a `recovered` record with detail.lost; the                 daemon then resyncs the articles they touched.
+                """)
+        var repair = false
+
         func run() async throws {
             do {
+                if repair {
+                    let done = try FeedRepair.run(directory: feed.directory)
+                    if done.changed {
+                        let lost = done.lost.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
+                        print(
+                            "repaired: lost seqs \(lost.isEmpty ? "none" : lost.joined(separator: ",")); "
+                                + "quarantined \(done.quarantined.count) damaged spans; rewrote "
+                                + "\(done.rewritten.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
+                    } else {
+                        print("nothing to repair")
+                    }
+                }
                 let report = try FeedCheck.run(directory: feed.directory)
                 if deep { try FeedCheck.decodeAll(directory: feed.directory) }
                 print(report.summary)

@@ -267,7 +267,7 @@ import Testing
 
     @Test func cursorPicksUpAppendsAndRotationWithoutLossOrDuplicates() throws {
         let feed = TempFeed()
-        let w = try writer(feed, FeedOptions(fsync: .never, segmentBytes: 1200))
+        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: 1200))
         _ = try w.append([created("a.txt", "first")])
         let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
         var seen: [UInt64] = []
@@ -287,14 +287,14 @@ import Testing
 
     @Test func cursorSurvivesTheWriterCuttingATornTailItHadBuffered() throws {
         let feed = TempFeed()
-        var w: FeedWriter? = try writer(feed)
+        var w: FeedWriter? = try writer(feed, FeedOptions(fsync: .always))
         _ = try w!.append([created("a.txt", "one")])
         w = nil  // crash: no clean-shutdown marker
         try feed.append("changes.jsonl", Array(#"{"v":1,"feed":"torn","seq":2,"#.utf8))
         let cursor = try FeedReader(directory: feed.path).cursor(since: 1)
         #expect(try cursor.next()?.seq == 1)
         #expect(try cursor.next() == nil)
-        let restarted = try writer(feed)
+        let restarted = try writer(feed, FeedOptions(fsync: .always))
         _ = try restarted.append([created("b.txt", "two")])
         try restarted.close()
         let rest = try [cursor.next(), cursor.next()].map { try $0?.decode().type }
