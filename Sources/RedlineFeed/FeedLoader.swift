@@ -117,7 +117,12 @@ struct FeedLoader {
                     } else if let markSeq {
                         torn = lost > markSeq
                     } else {
-                        torn = !bytes.withUnsafeBufferPointer { SegmentScan.validLineFollows($0, from: damage.offset) }
+                        // No readable mark (a feed from before marks, or a power cut took the mark's own
+                        // unsynced bytes): zeros are the signature of blocks never written, so nothing past
+                        // them was ever synced; other damage is a tear only if no valid record follows.
+                        torn =
+                            damage.isNULRun
+                            || !bytes.withUnsafeBufferPointer { SegmentScan.validLineFollows($0, from: damage.offset) }
                     }
                     guard torn else {
                         throw damaged(

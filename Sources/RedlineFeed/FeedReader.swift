@@ -59,8 +59,11 @@ public struct FeedReader: Sendable {
     /// The seq of the last record readers may see (complete, and at or before the durable mark), or 0.
     public func lastSeq() throws(FeedError) -> UInt64 {
         let written = try lastWrittenSeq()
-        if case .seq(let mark) = DurableMark.read(directory: directory) { return min(written, mark) }
-        return written
+        switch DurableMark.read(directory: directory) {
+        case .seq(let mark): return min(written, mark)
+        case .unreadable: return 0
+        case .absent: return written
+        }
     }
 
     /// The seq of the last complete record, durable or not, or 0 for an empty feed.
@@ -203,7 +206,12 @@ public final class FeedCursor {
             markFD = Glibc.open(directory + "/" + DurableMark.name, O_RDONLY | O_CLOEXEC)
             if markFD < 0 { return }
         }
-        if case .seq(let s) = DurableMark.read(fd: markFD) { mark = max(mark ?? 0, s) }
+        switch DurableMark.read(fd: markFD) {
+        case .seq(let s): mark = max(mark ?? 0, s)
+        // A mark file without a mark (its bytes lost to a power cut): show nothing new until a writer
+        // publishes again, since what lies past the old mark may be cut.
+        case .unreadable, .absent: mark = mark ?? 0
+        }
     }
 
     /// Whether the active file's first record is at or before `seq` (so it, not a sealed segment, holds `seq`).

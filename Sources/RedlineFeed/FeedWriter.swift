@@ -104,7 +104,10 @@ public final class FeedWriter: @unchecked Sendable {
             activeFirstSeq = loaded.activeFirstSeq
             activeFD = loaded.activeFD
             activeSize = loaded.activeSize
+            let markExisted = FileIO.exists(dir + "/" + DurableMark.name)
             markFD = try FileIO.open(dir + "/" + DurableMark.name, O_RDWR | O_CREAT)
+            // The mark's name must survive a power cut, or readers would take its absence for an old feed.
+            if !markExisted { try FileIO.syncDirectory(dir) }
             // The loader synced everything it kept: readers may see all of it.
             try publishLocked()
             if let cut = loaded.recovery.cut {

@@ -32,6 +32,8 @@ struct SegmentScan {
 
         /// Whether this is only a last line still missing its `\n` (no newline anywhere after `offset`).
         var isUnterminatedTail: Bool { reason.hasPrefix("no newline") }
+        /// Whether the line is zero bytes: blocks a power loss left unwritten.
+        var isNULRun: Bool { reason.hasPrefix("NUL") }
     }
 
     /// ``scan(_:feedID:expectedFirst:)`` on two halves at once (split at a line boundary), for big segments.

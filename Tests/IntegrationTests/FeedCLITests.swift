@@ -6,7 +6,7 @@ import Testing
     let corpus = (try? String(contentsOf: RedlineBinary.corpusArticle, encoding: .utf8)) ?? "ترمپ و ویتکاوف\n\nکنترول"
 
     @Test func checkPrintsOneSummaryLineForAHealthyFeed() throws {
-        let feed = try ScriptedFeed(options: FeedOptions(fsync: .never, segmentBytes: 4000))
+        let feed = try ScriptedFeed(options: FeedOptions(fsync: .always, segmentBytes: 4000))
         for i in 0..<20 { try feed.create("a\(i).txt", "متن شماره \(i)\n\n" + String(repeating: "کلمه ", count: 100)) }
         let result = try runRedline(["check", "--feed", feed.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func sinceOlderThanRetentionIsAnErrorNotASkip() throws {
-        let feed = try ScriptedFeed(options: FeedOptions(fsync: .never, segmentBytes: 1500, retainSegments: 1))
+        let feed = try ScriptedFeed(options: FeedOptions(fsync: .always, segmentBytes: 1500, retainSegments: 1))
         for i in 0..<30 { try feed.create("a\(i).txt", String(repeating: "x", count: 300)) }
         let result = try runRedline(["tail", "--feed", feed.path, "--since", "1"])
         #expect(result.status == 4)
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func replayToReproducesEveryVersionOfTheTree() throws {
-        let feed = try ScriptedFeed(options: FeedOptions(fsync: .never, segmentBytes: 20_000))
+        let feed = try ScriptedFeed(options: FeedOptions(fsync: .always, segmentBytes: 20_000))
         let v1 = corpus
         let v2 = v1.replacingOccurrences(of: "ترمپ", with: "ترامپ")
         let v3 = v2.replacingOccurrences(of: "کنترول", with: "کنترل") + "\n\nپاراگراف تازه با ۱۲ کلمه."

@@ -15,7 +15,8 @@ final class ScriptedFeed: @unchecked Sendable {
 
     var path: String { dir.path + "/feed" }
 
-    init(options: FeedOptions = FeedOptions(fsync: .never)) throws {
+    // `always`: readers only see synced records, and these tests read what they just appended.
+    init(options: FeedOptions = FeedOptions(fsync: .always)) throws {
         dir = try TempDir("redline-feed")
         writer = try FeedWriter(directory: dir.path + "/feed", options: options, logger: Logger(label: "test"))
     }

@@ -23,7 +23,7 @@ import Testing
             config.roots = [RootConfig(path: root)]
             let logger = Logger(label: "test")
             feed = try FeedWriter(
-                directory: dir.path + "/var/feed", options: FeedOptions(fsync: .never), logger: logger)
+                directory: dir.path + "/var/feed", options: FeedOptions(fsync: .always), logger: logger)
             let state = try StateStore(path: dir.path + "/var/state/redline.sqlite")
             pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
         }
