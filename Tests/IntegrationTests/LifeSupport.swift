@@ -114,9 +114,9 @@ final class DaemonLife: @unchecked Sendable {
             Issue.record("replay --to failed: \(result.stderr)")
             return false
         }
-        let root = articles.path
-        let rebuilt = try readTree(out.path + root)
-        let tree = try readTree(root).filter { !$0.key.hasSuffix(".tmp") }
+        // With one root, replay writes its articles straight under the target.
+        let rebuilt = try readTree(out.url.resolvingSymlinksInPath().path)
+        let tree = try readTree(articles.resolvingSymlinksInPath().path).filter { !$0.key.hasSuffix(".tmp") }
         return rebuilt == tree
     }
 }

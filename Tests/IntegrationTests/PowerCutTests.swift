@@ -44,11 +44,7 @@ import Testing
         try Data(dirlist.utf8).write(to: URL(fileURLWithPath: shadow + "/dirlist"))
     }
 
-    // Disabled, and said so in the closing note of issue 9: on its first runs every restart after a simulated
-    // cut was refused (the daemon exited before ready), so what this test promises is not yet shown to hold.
-    @Test(
-        .disabled("restarts after a simulated power cut are refused; see issue 9's closing note"),
-        arguments: ["always", "interval", "never"])
+    @Test(arguments: ["always", "interval", "never"])
     func aPowerCutNeverTakesBackARecordAConsumerSaw(policy: String) throws {
         let shim = try #require(powerCutShim, "cc is needed to build Tests/IntegrationTests/Scripts/powercut.c")
         let life = try DaemonLife(fsync: policy, segmentBytes: 6000)

@@ -34,20 +34,28 @@ static int fd_path(int fd, char *out, size_t size) {
 }
 
 static void copy_file(int fd, ino_t ino, const char *shadow) {
-    char tmp[PATH_MAX], final[PATH_MAX];
+    char tmp[PATH_MAX], final[PATH_MAX], link[64];
+    /* The caller's descriptor may be write-only (O_WRONLY | O_APPEND): read through a descriptor of our own. */
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    int in = open(link, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return;
     snprintf(tmp, sizeof tmp, "%s/ino.%lu.tmp", shadow, (unsigned long)ino);
     snprintf(final, sizeof final, "%s/ino.%lu", shadow, (unsigned long)ino);
     int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) return;
+    if (out < 0) {
+        close(in);
+        return;
+    }
     char buffer[1 << 16];
     off_t offset = 0;
     for (;;) {
-        ssize_t n = pread(fd, buffer, sizeof buffer, offset);
+        ssize_t n = pread(in, buffer, sizeof buffer, offset);
         if (n <= 0) break;
         if (write(out, buffer, (size_t)n) != n) break;
         offset += n;
     }
     close(out);
+    close(in);
     rename(tmp, final);
 }
 
