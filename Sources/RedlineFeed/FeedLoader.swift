@@ -104,50 +104,48 @@ struct FeedLoader {
             let size = try FileIO.fileSize(fd, path: activePath)
             // The active segment is always scanned whole (its size is bounded by segment_bytes, and crc runs
             // near memory speed): a clean shutdown says nothing about a byte flipped since.
-            do {
-                let bytes = try FileIO.read(fd, count: size, at: 0, path: activePath)
-                var scan = bytes.withUnsafeBufferPointer {
-                    SegmentScan.scan($0, feedID: feedID, expectedFirst: sealedLast.map { $0 + 1 })
-                }
-                if let damage = scan.damage {
-                    let lost = (scan.lastSeq ?? sealedLast ?? 0) + 1
-                    let torn: Bool
-                    if clean {
-                        torn = false
-                    } else if let markSeq {
-                        torn = lost > markSeq
-                    } else {
-                        // No readable mark (a feed from before marks, or a power cut took the mark's own
-                        // unsynced bytes): zeros are the signature of blocks never written, so nothing past
-                        // them was ever synced; other damage is a tear only if no valid record follows.
-                        torn =
-                            damage.isNULRun
-                            || !bytes.withUnsafeBufferPointer { SegmentScan.validLineFollows($0, from: damage.offset) }
-                    }
-                    guard torn else {
-                        throw damaged(
-                            activePath,
-                            "line \(damage.line) (byte \(damage.offset)): \(damage.reason); records up to seq "
-                                + "\(max(reported, scan.lastSeq ?? 0)) were reported to readers, so this is not a torn "
-                                + "write Redline may cut")
-                    }
-                    try cut(fd, at: damage.offset, size: size, path: activePath)
-                    loaded.recovery.cut = FeedRecovery.Cut(
-                        offset: damage.offset, bytes: size - damage.offset, line: damage.line, reason: damage.reason)
-                    scan.validBytes = damage.offset
-                    logger.warning(
-                        "feed tail cut after an unclean shutdown",
-                        metadata: [
-                            "feed.path": "\(activePath)", "feed.offset": "\(damage.offset)",
-                            "feed.cut_bytes": "\(size - damage.offset)", "feed.line": "\(damage.line)",
-                            "feed.reason": "\(damage.reason)",
-                        ])
-                }
-                if feedID == nil { feedID = scan.feedID }
-                if let last = scan.lastSeq { loaded.lastSeq = last }
-                if let first = scan.firstSeq { loaded.activeFirstSeq = first }
-                loaded.activeSize = scan.validBytes
+            let bytes = try FileIO.read(fd, count: size, at: 0, path: activePath)
+            var scan = bytes.withUnsafeBufferPointer {
+                SegmentScan.scan($0, feedID: feedID, expectedFirst: sealedLast.map { $0 + 1 })
             }
+            if let damage = scan.damage {
+                let lost = (scan.lastSeq ?? sealedLast ?? 0) + 1
+                let torn: Bool
+                if clean {
+                    torn = false
+                } else if let markSeq {
+                    torn = lost > markSeq
+                } else {
+                    // No readable mark (a feed from before marks, or a power cut took the mark's own
+                    // unsynced bytes): zeros are the signature of blocks never written, so nothing past
+                    // them was ever synced; other damage is a tear only if no valid record follows.
+                    torn =
+                        damage.isNULRun
+                        || !bytes.withUnsafeBufferPointer { SegmentScan.validLineFollows($0, from: damage.offset) }
+                }
+                guard torn else {
+                    throw damaged(
+                        activePath,
+                        "line \(damage.line) (byte \(damage.offset)): \(damage.reason); records up to seq "
+                            + "\(max(reported, scan.lastSeq ?? 0)) were reported to readers, so this is not a torn "
+                            + "write Redline may cut")
+                }
+                try cut(fd, at: damage.offset, size: size, path: activePath)
+                loaded.recovery.cut = FeedRecovery.Cut(
+                    offset: damage.offset, bytes: size - damage.offset, line: damage.line, reason: damage.reason)
+                scan.validBytes = damage.offset
+                logger.warning(
+                    "feed tail cut after an unclean shutdown",
+                    metadata: [
+                        "feed.path": "\(activePath)", "feed.offset": "\(damage.offset)",
+                        "feed.cut_bytes": "\(size - damage.offset)", "feed.line": "\(damage.line)",
+                        "feed.reason": "\(damage.reason)",
+                    ])
+            }
+            if feedID == nil { feedID = scan.feedID }
+            if let last = scan.lastSeq { loaded.lastSeq = last }
+            if let first = scan.firstSeq { loaded.activeFirstSeq = first }
+            loaded.activeSize = scan.validBytes
             if loaded.lastSeq < reported {
                 throw damaged(
                     activePath,
