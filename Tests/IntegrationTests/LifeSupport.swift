@@ -79,7 +79,8 @@ final class DaemonLife: @unchecked Sendable {
         var stableSince = Date()
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            let n = (try? runRedline(["tail", "--feed", feed, "--from-beginning"]).stdout.split(separator: "\n").count)
+            let n =
+                (try? runRedline(["tail", "--feed", feed, "--from-beginning"]).stdout.split(separator: "\n").count)
                 ?? 0
             if n != last {
                 last = n
@@ -130,8 +131,9 @@ func sha256Hex(_ text: String) -> String {
 let powerCutShim: String? = {
     let source = RedlineBinary.packageRoot.appendingPathComponent("Tests/IntegrationTests/Scripts/powercut.c").path
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("redline-powercut-\(getpid()).so").path
-    guard let result = try? runProcess(
-        URL(fileURLWithPath: "/usr/bin/cc"), ["-shared", "-fPIC", "-O1", "-o", out, source, "-ldl", "-lpthread"]),
+    guard
+        let result = try? runProcess(
+            URL(fileURLWithPath: "/usr/bin/cc"), ["-shared", "-fPIC", "-O1", "-o", out, source, "-ldl", "-lpthread"]),
         result.status == 0
     else { return nil }
     return out

@@ -36,7 +36,8 @@ import Testing
         for name in try fm.contentsOfDirectory(atPath: feed) {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: feed + "/" + name, isDirectory: &isDir), !isDir.boolValue else { continue }
-            let ino = (try fm.attributesOfItem(atPath: feed + "/" + name)[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+            let ino =
+                (try fm.attributesOfItem(atPath: feed + "/" + name)[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
             try Data(contentsOf: URL(fileURLWithPath: feed + "/" + name)).write(
                 to: URL(fileURLWithPath: shadow + "/ino.\(ino)"))
             dirlist += "\(ino) \(name)\n"

@@ -68,7 +68,9 @@ import Testing
         let report = try FeedRepair.run(directory: feed.path)
         #expect(report.lost == [3...3])
         #expect(report.quarantined.count == 1)
-        #expect(FileManager.default.contents(atPath: report.quarantined[0]).map(Array.init) == Array(bytes[(l[0].count + l[1].count)..<(l[0].count + l[1].count + l[2].count)]))
+        #expect(
+            FileManager.default.contents(atPath: report.quarantined[0]).map(Array.init)
+                == Array(bytes[(l[0].count + l[1].count)..<(l[0].count + l[1].count + l[2].count)]))
         let after = try FeedReader(directory: feed.path).records(since: 1)
         #expect(after.map(\.seq) == Array(1...11))
         #expect(after[2].type == .recovered && after[2].detail?["lost"] == "true")
