@@ -56,16 +56,28 @@ public enum ArticleFile {
 
     /// Reads `path` whole, up to `maxBytes`.
     ///
-    /// Opens with `O_NOFOLLOW | O_NONBLOCK` (opening a FIFO would otherwise block forever) and
-    /// checks the descriptor's own type with `fstat`, so a file swapped for a FIFO between the
-    /// event and the read is still refused.
+    /// `lstat`s first and never opens what is not a regular file: opening a socket fails with
+    /// `ENXIO`, which is no permission problem, and opening a device can have side effects (a tape
+    /// rewinds). Then opens with `O_NOFOLLOW | O_NONBLOCK` (opening a FIFO would otherwise block
+    /// forever) and checks the descriptor's own type with `fstat`, so a file swapped for a FIFO,
+    /// socket or symlink between the `lstat` and the read is still refused.
     public static func read(_ path: String, maxBytes: Int) -> ArticleRead {
+        var before = Glibc.stat()
+        while lstat(path, &before) != 0 {
+            switch errno {
+            case EINTR: continue
+            case ENOENT, ENOTDIR: return .missing
+            case let err: return .unreadable(errno: err)
+            }
+        }
+        guard FileStat(before).isRegular else { return .notRegular }
         var fd: Int32
         repeat { fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) } while fd < 0 && errno == EINTR
         if fd < 0 {
             switch errno {
             case ENOENT, ENOTDIR: return .missing
-            case ELOOP: return .notRegular
+            // Replaced since the lstat: by a symlink (ELOOP) or by a socket (ENXIO).
+            case ELOOP, ENXIO: return .notRegular
             case let err: return .unreadable(errno: err)
             }
         }
