@@ -86,6 +86,17 @@ final class Pipeline {
             case .overflow:
                 try commit()
                 try reconcile(config.roots, reason: "the kernel's inotify event queue overflowed")
+            case .rootLost(let root):
+                // The rescan finds nothing at the root's path, so each article under it gets a `deleted` record,
+                // and the `rescan` record says why, once, instead of leaving consumers to guess.
+                try commit()
+                try reconcile(
+                    config.roots.filter { $0.path == root },
+                    reason: "the watched root was deleted or moved away; it is watched again when it reappears")
+            case .rootFound(let root):
+                try commit()
+                try reconcile(
+                    config.roots.filter { $0.path == root }, reason: "the watched root reappeared and is watched again")
             }
         }
         try commit()
@@ -124,9 +135,17 @@ final class Pipeline {
     /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
     private func look(at key: Key) throws {
         let previous = try current(key)
-        switch ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes) {
+        let read = ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes)
+        switch read {
         case .missing, .notRegular:
             guard let previous else { return }
+            if read == .notRegular {
+                // A socket, FIFO, device, directory or symlink now holds the name: it is no article, so the
+                // article that was there ends (and a restart finds nothing to say about it).
+                logger.debug(
+                    "\(absolute(key)) is no longer a regular file; recording it as deleted",
+                    metadata: ["article.path": "\(absolute(key))"])
+            }
             emit(
                 FeedRecord(
                     type: .deleted, root: key.root, path: key.path,

@@ -26,7 +26,14 @@ import Synchronization
 ///   (`inotifytools_replace_filename`), so later events carry the new paths; a directory moved out of the tree
 ///   loses its watches;
 /// - on `IN_Q_OVERFLOW` every root is walked again (directories created while events were lost get watches), then
-///   `.overflow` is emitted.
+///   `.overflow` is emitted;
+/// - a root that is deleted or moved away (`IN_IGNORED` or `IN_MOVE_SELF` on its own watch) loses its watches, is
+///   logged as an error and reported as `.rootLost`; while it is lost, the nearest existing directory above it is
+///   watched for the way back (`IN_CREATE`, `IN_MOVED_TO`, `IN_ATTRIB` of the next name on the path), and as soon as
+///   a directory is at the root's path again it is watched and `.rootFound` is emitted. Nothing polls while every
+///   root is present; only a lost root whose every ancestor refuses a watch is looked for every few seconds;
+/// - a directory that cannot be watched for lack of permission is retried when its parent reports a change of its
+///   mode (`IN_ATTRIB`), so a `chmod` that makes it readable brings it (and what it holds) into the tree.
 public final class InotifyWatcher: Sendable {
     private let core: Core
 
@@ -165,11 +172,17 @@ private enum Mask {
     static let ignored: UInt32 = 0x0000_8000
     static let onlyDir: UInt32 = 0x0100_0000
     static let dontFollow: UInt32 = 0x0200_0000
+    static let maskAdd: UInt32 = 0x2000_0000
     static let isDir: UInt32 = 0x4000_0000
 
     /// What every directory is watched for.
     static let watch: UInt32 =
         closeWrite | movedTo | movedFrom | create | delete | deleteSelf | moveSelf | modify | attrib | onlyDir
+
+    /// What the directory above a lost root is watched for: the next name on the way back appearing (or its mode
+    /// changing), and the directory itself going away. `IN_MASK_ADD`, so a tree watch on the same inode (reached
+    /// through another path) keeps its own bits.
+    static let ancestor: UInt32 = create | movedTo | attrib | deleteSelf | moveSelf | onlyDir | maskAdd
 }
 
 /// State owned by the owner thread. Only `requests`, the stop flag and the counters are touched by other threads,
@@ -205,6 +218,15 @@ private final class Core: @unchecked Sendable {
     private var wakeWD: Int32 = -1
     /// Directory `movedFrom`s waiting for their `movedTo`: cookie -> (old path, when seen).
     private var dirMoves: [UInt32: (path: String, at: ContinuousClock.Instant)] = [:]
+    /// Roots that were deleted or moved away, waiting for a directory to appear at their path again.
+    private var lostRoots: Set<String> = []
+    /// Watches on the nearest existing directory above each lost root: wd -> directory. A directory that has a tree
+    /// watch gets none (the tree watch reports the same events).
+    private var ancestorWatches: [Int32: String] = [:]
+    /// When lost roots are next looked for by polling; nil unless some lost root has no ancestor watch.
+    private var nextLostRootPoll: ContinuousClock.Instant?
+    /// Directories that could not be watched for lack of permission, retried when their mode changes.
+    private var unreadable: Set<String> = []
 
     init(logger: Logger, continuation: AsyncStream<WatchEvent>.Continuation) {
         self.logger = logger
@@ -278,7 +300,9 @@ private final class Core: @unchecked Sendable {
             case .addRoot(let root, let reply):
                 reply.send(Result { () throws(WatchError) -> Int in try addRoot(root) })
             case .removeRoot(let root, let reply):
-                reply.send(removeTree(root))
+                let removed = removeTree(root)
+                if lostRoots.remove(root) != nil { resetAncestorWatches() }
+                reply.send(removed)
             }
         }
     }
@@ -311,6 +335,7 @@ private final class Core: @unchecked Sendable {
         while !stopping.load(ordering: .acquiring) {
             drainRequests(answerOnly: false)
             expireDirectoryMoves(now: .now)
+            if let due = nextLostRootPoll, ContinuousClock.now >= due { findLostRoots() }
             guard let raw = inotifytools_next_event(1) else {
                 let code = Int32(inotifytools_error())
                 if code != 0 && code != EINTR {
@@ -358,6 +383,12 @@ private final class Core: @unchecked Sendable {
             logger.warning("inotify queue overflowed; rescanning every root")
             for root in roots.sorted() { _ = try? walk(root, synthetic: false) }
             emit(.overflow, "", isDirectory: false)
+            // The way back of a lost root may be among the events lost.
+            if !lostRoots.isEmpty { findLostRoots() }
+            return
+        }
+        if let ancestor = ancestorWatches[wd] {
+            ancestorEvent(mask: mask, wd: wd, directory: ancestor, name: name)
             return
         }
         guard let base = watchedPath(wd) else {
@@ -369,8 +400,15 @@ private final class Core: @unchecked Sendable {
         let isDirectory = mask & Mask.isDir != 0 || name.isEmpty
 
         if mask & Mask.ignored != 0 {
+            let wasRoot = roots.contains(base)
             forgetIgnored(wd: wd, path: base)
             emit(.ignored, base, isDirectory: true)
+            if wasRoot { rootLost(base, "was deleted (or its file system unmounted)") }
+            return
+        }
+        if mask & Mask.moveSelf != 0 && name.isEmpty && roots.contains(base) && !stillAt(base) {
+            emit(.moveSelf, base, isDirectory: true)
+            rootLost(base, "was moved away")
             return
         }
         if mask & Mask.create != 0 {
@@ -378,7 +416,11 @@ private final class Core: @unchecked Sendable {
             if isDirectory { directoryAppeared(path) }
         }
         if mask & Mask.modify != 0 { emit(.modify, path, isDirectory: isDirectory) }
-        if mask & Mask.attrib != 0 { emit(.attrib, path, isDirectory: isDirectory) }
+        if mask & Mask.attrib != 0 {
+            emit(.attrib, path, isDirectory: isDirectory)
+            // A chmod of a directory we could not watch: it may be readable now.
+            if isDirectory && !name.isEmpty && unreadable.contains(path) { directoryAppeared(path) }
+        }
         if mask & Mask.closeWrite != 0 { emit(.closeWrite, path, isDirectory: isDirectory) }
         if mask & Mask.movedFrom != 0 {
             if isDirectory { dirMoves[cookie] = (path, .now) }
@@ -398,6 +440,144 @@ private final class Core: @unchecked Sendable {
         if mask & Mask.delete != 0 { emit(.delete, path, isDirectory: isDirectory) }
         if mask & Mask.deleteSelf != 0 { emit(.deleteSelf, path, isDirectory: true) }
         if mask & Mask.moveSelf != 0 { emit(.moveSelf, path, isDirectory: true) }
+        if isDirectory && mask & (Mask.delete | Mask.movedFrom) != 0 { forgetUnreadable(under: path) }
+        // A lost root (or a directory on its way) may come back inside another root's tree.
+        if isDirectory && !name.isEmpty && mask & (Mask.create | Mask.movedTo | Mask.attrib) != 0
+            && isOnTheWayToLostRoot(path)
+        {
+            findLostRoots()
+        }
+    }
+
+    // MARK: Lost roots
+
+    /// Whether `root`'s path still leads to the directory its watch is on (it was not renamed away).
+    private func stillAt(_ root: String) -> Bool {
+        guard let known = byPath[root] else { return false }
+        var info = stat()
+        guard stat(root, &info) == 0 else { return false }
+        return UInt64(info.st_dev) == known.device && UInt64(info.st_ino) == known.inode
+    }
+
+    private func isOnTheWayToLostRoot(_ path: String) -> Bool {
+        lostRoots.contains { $0 == path || $0.hasPrefix(path == "/" ? "/" : path + "/") }
+    }
+
+    /// A root's directory is gone from its path: drop its watches (events from a tree that moved away must not be
+    /// reported under the old path), say so loudly, and wait for it to come back.
+    private func rootLost(_ root: String, _ what: String) {
+        _ = removeTree(root)
+        lostRoots.insert(root)
+        let message =
+            "watched root \(root) \(what); its articles are recorded as deleted, and it is watched again as soon as "
+            + "a directory is at \(root) again"
+        logger.error("\(message)", metadata: ["root": "\(root)"])
+        emit(.rootLost, root, isDirectory: true)
+        // It may be back already (deleted and made again before this event was read).
+        findLostRoots()
+    }
+
+    /// Watches every lost root that is a directory again, then moves the ancestor watches to the nearest existing
+    /// directory above each root still lost.
+    private func findLostRoots() {
+        for root in lostRoots.sorted() {
+            var info = stat()
+            guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            do {
+                let count = try addRoot(root)
+                logger.warning(
+                    "watched root \(root) is back; watching its \(count) directories again and rescanning it",
+                    metadata: ["root": "\(root)"]
+                )
+                emit(.rootFound, root, isDirectory: true)
+            } catch {
+                if error.code == .watchLimitReached {
+                    // Partly watched, like a root at start: the daemon's rescans cover the rest.
+                    logger.error("\(error.description)", metadata: ["root": "\(root)"])
+                    lostRoots.remove(root)
+                    emit(.rootFound, root, isDirectory: true)
+                } else {
+                    // Still waiting (unreadable, say): a later chmod or rename on the way reports it again.
+                    roots.remove(root)
+                    logger.error("\(error.description); still waiting for \(root)", metadata: ["root": "\(root)"])
+                }
+            }
+        }
+        resetAncestorWatches()
+    }
+
+    /// One ancestor watch per lost root, on the nearest directory above it that exists.
+    private func resetAncestorWatches() {
+        var wanted: Set<String> = []
+        for root in lostRoots {
+            var dir = Self.parent(of: root)
+            var info = stat()
+            while dir != "/" && !(stat(dir, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR) {
+                dir = Self.parent(of: dir)
+            }
+            wanted.insert(dir)
+        }
+        for (wd, dir) in ancestorWatches where !wanted.contains(dir) {
+            ancestorWatches.removeValue(forKey: wd)
+            inotifytools_remove_watch_by_wd(wd)
+        }
+        var polling = false
+        let watched = Set(ancestorWatches.values)
+        for dir in wanted.subtracting(watched).sorted() where byPath[dir] == nil {
+            if !addAncestorWatch(dir) { polling = true }
+        }
+        // Only a lost root that no watch can report is looked for by polling, at a modest pace.
+        nextLostRootPoll = polling ? ContinuousClock.now + .seconds(5) : nil
+    }
+
+    /// Puts the ancestor mask on `dir`; false when the kernel refuses (then the lost roots below are polled).
+    private func addAncestorWatch(_ dir: String) -> Bool {
+        let slashed = dir == "/" ? dir : dir + "/"
+        guard inotifytools_watch_file(slashed, Int32(bitPattern: Mask.ancestor)) == 1 else {
+            logger.debug(
+                "cannot watch \(dir) for a lost root's return; looking for it every 5 s instead",
+                metadata: ["watch.path": "\(dir)", "errno": "\(inotifytools_error())"]
+            )
+            return false
+        }
+        let wd = inotifytools_wd_from_filename(slashed)
+        guard wd >= 0 else { return false }
+        // The same inode under a tree watch (through a symlink): the tree's events already reach us.
+        if byWD[wd] == nil { ancestorWatches[wd] = dir }
+        return true
+    }
+
+    /// An event on an ancestor watch: only the next name on the way to a lost root, or the ancestor itself, matters.
+    private func ancestorEvent(mask: UInt32, wd: Int32, directory: String, name: String) {
+        if mask & Mask.ignored != 0 {
+            // The kernel dropped it (the directory is gone); move libinotifytools' record out of the way.
+            ancestorWatches.removeValue(forKey: wd)
+            let prefix = directory == "/" ? "/" : directory + "/"
+            if !byPath.keys.contains(where: { $0 == directory || $0.hasPrefix(prefix) }) {
+                inotifytools_replace_filename(prefix, "\u{1}ignored/\(wd)/")
+            }
+        } else if mask & Mask.deleteSelf != 0 {
+            return  // IN_IGNORED follows
+        } else if mask & Mask.moveSelf != 0 {
+            // Renamed: the watch now follows a directory that is no longer on the way.
+            ancestorWatches.removeValue(forKey: wd)
+            inotifytools_remove_watch_by_wd(wd)
+        } else {
+            let path = directory == "/" ? "/" + name : directory + "/" + name
+            guard isOnTheWayToLostRoot(path) else { return }
+        }
+        findLostRoots()
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        return String(path[..<slash])
+    }
+
+    private func forgetUnreadable(under top: String) {
+        guard !unreadable.isEmpty else { return }
+        let prefix = top + "/"
+        unreadable = unreadable.filter { $0 != top && !$0.hasPrefix(prefix) }
     }
 
     /// The directory path of a watch descriptor, as libinotifytools knows it, without the trailing slash.
@@ -463,7 +643,9 @@ private final class Core: @unchecked Sendable {
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw WatchError.watchFailed(path: root, errno: ENOTDIR) }
         roots.insert(root)
-        return try walk(root, synthetic: false, followRoot: true)
+        let count = try walk(root, synthetic: false, followRoot: true)
+        lostRoots.remove(root)
+        return count
     }
 
     /// Watches `top` and every directory below it, depth first, watching each directory before listing it so
@@ -476,6 +658,7 @@ private final class Core: @unchecked Sendable {
             do {
                 try addWatch(dir, follow: followRoot && dir == top)
                 count += 1
+                if !unreadable.isEmpty { unreadable.remove(dir) }
             } catch {
                 switch error.code {
                 case .watchLimitReached:
@@ -491,6 +674,15 @@ private final class Core: @unchecked Sendable {
                 case .notFound, .notADirectory:
                     // Gone (or replaced by a file) during the walk: its removal is reported by the parent.
                     if dir == top && !synthetic { throw error }
+                    continue
+                case .permissionDenied where dir != top || synthetic:
+                    // inotify needs read permission on the directory, but the parent's watch reports a chmod of it
+                    // (IN_ATTRIB), and `handle` retries then: log once, not at every retry.
+                    if unreadable.insert(dir).inserted {
+                        logger.error(
+                            "\(error.description); it is watched as soon as that is done",
+                            metadata: ["watch.path": "\(dir)"])
+                    }
                     continue
                 default:
                     if dir == top && !synthetic { throw error }
@@ -582,6 +774,8 @@ private final class Core: @unchecked Sendable {
             throw WatchError.watchFailed(path: dir, errno: Int32(inotifytools_error()))
         }
         let wd = inotifytools_wd_from_filename(slashed)
+        // It was an ancestor watch of a lost root: the tree mask (a superset) replaced that one.
+        if wd >= 0 { ancestorWatches.removeValue(forKey: wd) }
         guard wd >= 0 else {
             throw WatchError(
                 code: .system,
@@ -631,6 +825,7 @@ private final class Core: @unchecked Sendable {
             forget(wd: watched.wd)
         }
         roots.remove(top)
+        forgetUnreadable(under: top)
         return doomed.count
     }
 

@@ -12,6 +12,10 @@ public enum SettledChange: Sendable, Equatable, CustomStringConvertible {
     case directoryRemoved(path: String)
     /// The kernel queue overflowed and events were lost: rescan everything.
     case overflow
+    /// A watched root was deleted or moved away: every article under it is gone (rescan it).
+    case rootLost(root: String)
+    /// A lost root is back and watched again: what it holds now is new to the consumer (rescan it).
+    case rootFound(root: String)
 
     /// A compact form for logs and test failures.
     public var description: String {
@@ -21,6 +25,8 @@ public enum SettledChange: Sendable, Equatable, CustomStringConvertible {
         case .directoryMoved(let from, let to): return "directoryMoved \(from) -> \(to)"
         case .directoryRemoved(let path): return "directoryRemoved \(path)"
         case .overflow: return "overflow"
+        case .rootLost(let root): return "rootLost \(root)"
+        case .rootFound(let root): return "rootFound \(root)"
         }
     }
 }
@@ -47,6 +53,9 @@ public enum SettledChange: Sendable, Equatable, CustomStringConvertible {
 /// - **Overflow** drops all pending work and reports `.overflow` once, first, after the quiet period (so a storm
 ///   of overflows is one rescan).
 /// - `moveSelf` and `ignored` carry nothing the parent directory's events do not, and are not reported.
+/// - **Roots.** `rootLost` and `rootFound` come out at the next `due`, without a quiet period and ahead of other
+///   changes: the consumer rescans the root, which settles whatever was pending below it. A pending root change is
+///   dropped by an overflow, whose rescan covers it.
 ///
 /// Within one `due` call, changes come out in the order their paths were first seen (ties cannot happen).
 public struct Settler: Sendable {
@@ -144,6 +153,12 @@ public struct Settler: Sendable {
             }
         case .moveSelf, .ignored:
             break
+        case .rootLost:
+            displaced.append(.rootLost(root: event.path))
+            lower(to: now)
+        case .rootFound:
+            displaced.append(.rootFound(root: event.path))
+            lower(to: now)
         }
     }
 

@@ -27,11 +27,18 @@ public struct WatchEvent: Sendable, Equatable, CustomStringConvertible {
         case overflow
         /// `IN_IGNORED`: the kernel dropped a watch (its directory was removed or the watch was removed).
         case ignored
+        /// Made up by the backend: a watched root was deleted or moved away. Its watches are gone (nothing more is
+        /// reported from the tree that moved), and the backend waits for a directory to appear at its path again.
+        case rootLost
+        /// Made up by the backend: a lost root's path holds a directory again and it is watched again. Its contents
+        /// are not reported as events: the consumer compares the tree with what it knows (a rescan).
+        case rootFound
     }
 
     /// What happened.
     public var kind: Kind
-    /// Absolute path of the file or directory the event is about (`""` for `.overflow`).
+    /// Absolute path of the file or directory the event is about (`""` for `.overflow`; the root for `.rootLost`
+    /// and `.rootFound`).
     public var path: String
     /// Whether `path` is a directory.
     public var isDirectory: Bool

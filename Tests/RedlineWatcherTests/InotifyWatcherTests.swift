@@ -205,6 +205,26 @@ final class EventLog: Sendable {
         #expect(log.watcher.watchedDirectories == 0)
     }
 
+    @Test func aRootMovedAwayIsLostAndADirectoryPutInItsPlaceIsFound() async throws {
+        let tree = TempTree()
+        let outside = TempTree()
+        try tree.mkdir("root/sub")
+        let root = tree.url("root")
+        let log = try EventLog()
+        defer { log.watcher.stop() }
+        try log.watcher.addRoot(root)
+        try FileManager.default.moveItem(atPath: root, toPath: outside.url("moved"))
+        await log.waitFor("rootLost") { $0.kind == .rootLost && $0.path == root }
+        // The tree that moved away is not reported, under either name.
+        try outside.write("moved/sub/after.txt")
+        try tree.mkdir("root")
+        await log.waitFor("rootFound") { $0.kind == .rootFound && $0.path == root }
+        try tree.write("root/new.txt")
+        await log.waitFor("closeWrite root/new.txt") { $0.kind == .closeWrite && $0.path == root + "/new.txt" }
+        #expect(!log.events.contains { $0.path.hasSuffix("after.txt") })
+        #expect(log.watcher.watchedDirectories == 1)
+    }
+
     @Test func aDirectoryMadeAndRenamedAtOnceIsStillWatched() async throws {
         let tree = TempTree()
         let log = try EventLog()

@@ -188,6 +188,14 @@ let settleCases: [SettleCase] = [
         ],
         expected: []
     ),
+    SettleCase(
+        name: "a root lost and found comes out at once, in order, ahead of what is still settling",
+        events: [
+            (0, closeWrite("a.txt")), (1, WatchEvent(kind: .rootLost, path: root, isDirectory: true)),
+            (2, WatchEvent(kind: .rootFound, path: root, isDirectory: true)),
+        ],
+        expected: [.rootLost(root: root), .rootFound(root: root), changed("a.txt")]
+    ),
 ]
 
 /// Runs `events` through a settler on a virtual clock, calling `due` at every deadline, and returns everything
