@@ -62,6 +62,11 @@ import Testing
         ("[feed]\nfsync = \"sometimes\"\n[[root]]\npath = \"/a\"", "redline.toml:2: fsync: expected \"always\""),
         ("[[root]]\npath = \"/a\"\ninclude = [1]", "include: expected an array of strings"),
         ("data_dir = [", "redline.toml:1:"),
+        ("[[root]]\npath = \"/a\"\ninclude = [\"[a-\"]", "redline.toml:3: include: \"[a-\" is not a valid glob"),
+        ("[[root]]\npath = \"/a\"\nexclude = [\"x/[b\"]", "redline.toml:3: exclude: \"x/[b\" is not a valid glob"),
+        ("[[root]]\npath = \"/a\"\ninclude = [\"\"]", "redline.toml:3: include: \"\" is not a valid glob"),
+        ("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/w/sub\"", "roots /w and /w/sub overlap"),
+        ("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/w/\"", "roots /w and /w overlap"),
     ])
     func invalidConfigsAreOneLineNamingFileLineAndKey(toml: String, expected: String) {
         #expect {
@@ -71,6 +76,20 @@ import Testing
             return error.code == .config && error.exitStatus == 78 && error.description.contains(expected)
                 && error.description.contains("/etc/redline/redline.toml") && !error.description.contains("\n")
         }
+    }
+}
+
+extension ConfigTests {
+    @Test func siblingRootsWithACommonPrefixDoNotOverlap() throws {
+        let config = try parse("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/wx\"")
+        #expect(config.roots.map(\.path) == ["/w", "/wx"])
+    }
+
+    @Test func aClosedClassAndALiteralBracketAreValidGlobs() throws {
+        let config = try parse("[[root]]\npath = \"/a\"\ninclude = [\"[a-c]*.txt\", \"[[]draft].txt\"]")
+        let filter = ArticleFilter(include: config.roots[0].include, exclude: [])
+        #expect(filter.isArticle("b1.txt"))
+        #expect(filter.isArticle("[draft].txt"))
     }
 }
 
