@@ -26,6 +26,30 @@ public struct ArticleFilter: Sendable, Equatable {
         return include.contains { $0.matches(segments) }
     }
 
+    /// Why `pattern` cannot work as a glob (an unclosed `[` class, nothing but slashes), or nil when it is valid.
+    ///
+    /// The matcher would take such a pattern literally or match nothing, silently; the config parser refuses it.
+    public static func problem(inGlob pattern: String) -> String? {
+        let segments = pattern.split(separator: "/")
+        guard !segments.isEmpty else { return "an empty pattern matches nothing; remove it" }
+        for segment in segments {
+            let bytes = Array(segment.utf8)
+            var i = 0
+            while i < bytes.count {
+                guard bytes[i] == UInt8(ascii: "[") else {
+                    i += 1
+                    continue
+                }
+                guard let end = Glob.classEnd(bytes, i) else {
+                    return "the [ in \"\(segment)\" opens a class that is never closed; close it with ] "
+                        + "(a class never spans a /), or write [[] for a literal ["
+                }
+                i = end
+            }
+        }
+        return nil
+    }
+
     /// Whether a directory with this name (a single path segment) is excluded with all it holds.
     public func directoryExcluded(_ name: String) -> Bool {
         excludedDirectories.contains { $0.matches([name]) }
@@ -102,6 +126,11 @@ struct Glob: Sendable, Equatable {
         }
         while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
         return p == pattern.count
+    }
+
+    /// The index just past the `]` closing the class at `start`; nil when it is never closed.
+    static func classEnd(_ pattern: [UInt8], _ start: Int) -> Int? {
+        matchClass(pattern, start, 0).map(\.1)
     }
 
     /// Matches a `[...]` class at `start`; nil when the bracket is not closed (then it is literal).

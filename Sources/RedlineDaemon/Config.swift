@@ -25,6 +25,23 @@ public struct RootConfig: Sendable, Equatable {
     }
 }
 
+/// The settings `redline run` takes on its command line; each replaces the file's.
+public struct ConfigOverrides: Sendable, Equatable {
+    /// `--watch`: replaces every root (default globs).
+    public var watch: [String] = []
+    /// `--data-dir`.
+    public var dataDir: String?
+    /// `--fsync`: `always`, `interval` or `never`.
+    public var fsync: String?
+    /// `--settle-ms`.
+    public var settleMilliseconds: Int?
+    /// `--log-level`.
+    public var logLevel: String?
+
+    /// No overrides.
+    public init() {}
+}
+
 /// Everything `redline run` needs, from the TOML file, the command line, or the embedded default.
 public struct DaemonConfig: Sendable, Equatable {
     /// Watched trees.
@@ -33,6 +50,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var dataDir: String
     /// Feed durability, segment size and retention.
     public var feed: FeedOptions
+    /// `fsync_interval_ms`: the period `fsync = "interval"` uses, kept even while another policy is chosen so
+    /// that `--fsync interval` on the command line gets the file's value.
+    public var fsyncIntervalMilliseconds = 200
     /// Quiet period per path before a change is read.
     public var settleMilliseconds: Int
     /// Larger files are rejected, not diffed.
@@ -43,6 +63,13 @@ public struct DaemonConfig: Sendable, Equatable {
     public var limitRescanIntervalSeconds: Int = 60
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String
+
+    /// The names `log_level` and `--log-level` accept, least severe first.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// What `fsync` and `--fsync` accept.
+    public static let fsyncPolicies = ["always", "interval", "never"]
+    /// What `settle_ms` and `--settle-ms` accept.
+    public static let settleRange = 0...60_000
 
     /// The embedded default used by `make run`: `./articles` watched, feed and state in `./var`.
     public static func embeddedDefault(currentDirectory: String) -> DaemonConfig {
@@ -97,29 +124,27 @@ extension DaemonConfig {
             ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
-        if let v = try reader.int(table, "settle_ms", range: 0...60_000) { config.settleMilliseconds = v }
+        if let v = try reader.int(table, "settle_ms", range: settleRange) { config.settleMilliseconds = v }
         if let v = try reader.int(table, "max_file_bytes", range: 1...(1 << 40)) { config.maxFileBytes = v }
         if let v = try reader.int(table, "rescan_interval_s", range: 0...86_400) { config.rescanIntervalSeconds = v }
         if let v = try reader.int(table, "limit_rescan_interval_s", range: 1...86_400) {
             config.limitRescanIntervalSeconds = v
         }
         if let v = try reader.string(table, "log_level") {
-            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-            guard levels.contains(v) else {
-                throw reader.error("log_level", "expected one of \(levels.joined(separator: ", ")), got \"\(v)\"")
+            guard logLevels.contains(v) else {
+                throw reader.error("log_level", "expected one of \(logLevels.joined(separator: ", ")), got \"\(v)\"")
             }
             config.logLevel = v
         }
         if let feed = try reader.table(table, "feed") {
             try reader.allowOnly(
                 ["fsync", "fsync_interval_ms", "segment_bytes", "retain_segments"], in: feed, section: "feed")
-            let interval = try reader.int(feed, "fsync_interval_ms", range: 1...60_000) ?? 200
-            switch try reader.string(feed, "fsync") {
-            case nil, "always": config.feed.fsync = .always
-            case "interval": config.feed.fsync = .interval(milliseconds: interval)
-            case "never": config.feed.fsync = .never
-            case let other?:
-                throw reader.error("fsync", "expected \"always\", \"interval\" or \"never\", got \"\(other)\"")
+            if let v = try reader.int(feed, "fsync_interval_ms", range: 1...60_000) {
+                config.fsyncIntervalMilliseconds = v
+            }
+            let fsync = try reader.string(feed, "fsync") ?? "always"
+            guard config.setFsync(fsync) else {
+                throw reader.error("fsync", "expected \"always\", \"interval\" or \"never\", got \"\(fsync)\"")
             }
             if let v = try reader.int(feed, "segment_bytes", range: 4096...(1 << 40)) { config.feed.segmentBytes = v }
             if let v = try reader.int(feed, "retain_segments", range: 0...1_000_000) {
@@ -138,11 +163,91 @@ extension DaemonConfig {
                 throw reader.error("root", "every [[root]] needs path = \"/some/dir\"")
             }
             var rootConfig = RootConfig(path: absolute(path, currentDirectory))
-            if let include = try reader.strings(root, "include") { rootConfig.include = include }
-            if let exclude = try reader.strings(root, "exclude") { rootConfig.exclude = exclude }
+            if let include = try reader.globs(root, "include") { rootConfig.include = include }
+            if let exclude = try reader.globs(root, "exclude") { rootConfig.exclude = exclude }
             config.roots.append(rootConfig)
         }
+        if let (outer, inner) = overlap(config.roots) {
+            throw DaemonError(.config, "\(file): \(overlapMessage(outer, inner))")
+        }
         return config
+    }
+
+    /// Applies command-line settings on top of the file (or embedded default), with the file's own checks.
+    ///
+    /// `--fsync interval` takes the period from `fsync_interval_ms`; `--watch` replaces every root.
+    /// - Throws: `DaemonError` `.config`: one line naming the option, what it accepts and what it got.
+    public mutating func apply(_ overrides: ConfigOverrides, currentDirectory: String) throws(DaemonError) {
+        if !overrides.watch.isEmpty {
+            roots = overrides.watch.map { RootConfig(path: Self.absolute($0, currentDirectory)) }
+            if let (outer, inner) = Self.overlap(roots) {
+                throw DaemonError(.config, "--watch: \(Self.overlapMessage(outer, inner))")
+            }
+        }
+        if let dir = overrides.dataDir { dataDir = Self.absolute(dir, currentDirectory) }
+        if let fsync = overrides.fsync, !setFsync(fsync) {
+            throw DaemonError(
+                .config, "--fsync: expected \(Self.fsyncPolicies.joined(separator: ", ")), got \"\(fsync)\"")
+        }
+        if let ms = overrides.settleMilliseconds {
+            guard Self.settleRange.contains(ms) else {
+                throw DaemonError(
+                    .config,
+                    "--settle-ms: expected an integer from \(Self.settleRange.lowerBound) to "
+                        + "\(Self.settleRange.upperBound), got \(ms)")
+            }
+            settleMilliseconds = ms
+        }
+        if let level = overrides.logLevel {
+            guard Self.logLevels.contains(level) else {
+                throw DaemonError(
+                    .config, "--log-level: expected one of \(Self.logLevels.joined(separator: ", ")), got \"\(level)\"")
+            }
+            logLevel = level
+        }
+    }
+
+    /// Checks that every root is an existing directory (at start and for `--check-config`).
+    /// - Throws: `DaemonError` `.config` naming the root and the fix.
+    public func checkRoots() throws(DaemonError) {
+        for root in roots {
+            guard let stat = ArticleFile.stat(root.path) else {
+                throw DaemonError(
+                    .config, "cannot watch \(root.path): no such directory; create it or fix the root's path")
+            }
+            guard stat.isDirectory else {
+                throw DaemonError(
+                    .config,
+                    "cannot watch \(root.path): not a directory; a root is the directory that holds the articles")
+            }
+        }
+    }
+
+    /// Sets the fsync policy by name; false when the name is unknown.
+    private mutating func setFsync(_ name: String) -> Bool {
+        switch name {
+        case "always": feed.fsync = .always
+        case "interval": feed.fsync = .interval(milliseconds: fsyncIntervalMilliseconds)
+        case "never": feed.fsync = .never
+        default: return false
+        }
+        return true
+    }
+
+    /// Two roots where one is the other or lies inside it: every file below the inner one would be recorded twice.
+    static func overlap(_ roots: [RootConfig]) -> (String, String)? {
+        for (i, a) in roots.enumerated() {
+            for b in roots[(i + 1)...] {
+                if a.path == b.path || b.path.hasPrefix(a.path == "/" ? "/" : a.path + "/") { return (a.path, b.path) }
+                if a.path.hasPrefix(b.path == "/" ? "/" : b.path + "/") { return (b.path, a.path) }
+            }
+        }
+        return nil
+    }
+
+    private static func overlapMessage(_ outer: String, _ inner: String) -> String {
+        "roots \(outer) and \(inner) overlap, so every article under \(inner) would be recorded twice; "
+            + "keep only one of them"
     }
 
     /// Resolves `path` against `base` unless it is absolute, and drops a trailing slash.
@@ -204,6 +309,17 @@ private struct TOMLReader {
         guard let value = table[key] else { return nil }
         guard let inner = value.table else { throw error(key, "expected a table [\(key)], got \(value.type)") }
         return inner
+    }
+
+    /// A glob list; a pattern that could never match as meant (an unclosed `[`, an empty pattern) is an error.
+    func globs(_ table: TOMLTable, _ key: String) throws(DaemonError) -> [String]? {
+        guard let patterns = try strings(table, key) else { return nil }
+        for pattern in patterns {
+            if let problem = ArticleFilter.problem(inGlob: pattern) {
+                throw error(key, "\"\(pattern)\" is not a valid glob: \(problem)")
+            }
+        }
+        return patterns
     }
 
     func strings(_ table: TOMLTable, _ key: String) throws(DaemonError) -> [String]? {

@@ -26,7 +26,9 @@ extension Redline {
         @Option(name: .long, help: "Directory for feed/ and state/ (overrides data_dir).")
         var dataDir: String?
 
-        @Option(name: .long, help: "Feed durability: always, interval or never (overrides [feed] fsync).")
+        @Option(
+            name: .long,
+            help: "Feed durability: always, interval (every fsync_interval_ms) or never (overrides [feed] fsync).")
         var fsync: String?
 
         @Option(name: .long, help: "Quiet period in milliseconds before a changed file is read (overrides settle_ms).")
@@ -35,14 +37,8 @@ extension Redline {
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String?
 
-        @Flag(name: .long, help: "Validate the configuration and exit (0 valid, 78 invalid).")
+        @Flag(name: .long, help: "Check the config and its roots, print the settings, exit (0 valid, 78 invalid).")
         var checkConfig = false
-
-        func validate() throws {
-            if let fsync, !["always", "interval", "never"].contains(fsync) {
-                throw ValidationError("--fsync must be always, interval or never, not \"\(fsync)\"")
-            }
-        }
 
         func run() async throws {
             let options = self
@@ -57,7 +53,21 @@ extension Redline {
                 throw ExitCode(error.exitStatus)
             }
             if checkConfig {
-                print("configuration is valid: \(config.roots.count) root(s), data in \(config.dataDir)")
+                do {
+                    try config.checkRoots()
+                } catch {
+                    printError(error.description)
+                    throw ExitCode(error.exitStatus)
+                }
+                let fsync =
+                    switch config.feed.fsync {
+                    case .always: "always"
+                    case .interval(let milliseconds): "interval every \(milliseconds) ms"
+                    case .never: "never"
+                    }
+                print(
+                    "configuration is valid: \(config.roots.count) root(s), data in \(config.dataDir), fsync \(fsync), "
+                        + "settle \(config.settleMilliseconds) ms, log level \(config.logLevel)")
                 return
             }
             // A parent may have blocked signals we rely on (the mask survives exec), and then
@@ -87,7 +97,7 @@ extension Redline {
             }
         }
 
-        /// The file (or embedded default) with command-line overrides applied.
+        /// The file (or embedded default) with command-line overrides applied through the config's own checks.
         func loadConfig() throws(DaemonError) -> DaemonConfig {
             let cwd = FileManager.default.currentDirectoryPath
             var config: DaemonConfig
@@ -106,16 +116,13 @@ extension Redline {
                         atPath: config.roots[0].path, withIntermediateDirectories: true)
                 }
             }
-            if !watch.isEmpty { config.roots = watch.map { RootConfig(path: DaemonConfig.absolute($0, cwd)) } }
-            if let dataDir { config.dataDir = DaemonConfig.absolute(dataDir, cwd) }
-            if let settleMs { config.settleMilliseconds = settleMs }
-            if let logLevel { config.logLevel = logLevel }
-            switch fsync {
-            case "always": config.feed.fsync = .always
-            case "interval": config.feed.fsync = .interval(milliseconds: 200)
-            case "never": config.feed.fsync = .never
-            default: break
-            }
+            var overrides = ConfigOverrides()
+            overrides.watch = watch
+            overrides.dataDir = dataDir
+            overrides.fsync = fsync
+            overrides.settleMilliseconds = settleMs
+            overrides.logLevel = logLevel
+            try config.apply(overrides, currentDirectory: cwd)
             return config
         }
     }
