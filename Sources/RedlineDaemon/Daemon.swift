@@ -37,15 +37,12 @@ public final class Daemon: Service, Sendable {
 
     /// Opens the feed and state, reconciles, reports ready, and runs until graceful shutdown.
     ///
+    /// A full disk under the state store is waited out in-process (``DiskSpaceWait``), not thrown.
+    ///
     /// - Throws: `DaemonError` (`.unavailable` when another process holds the feed, `.io` when a
     ///   write or `fdatasync` fails: the process must exit non-zero so systemd restarts it).
     public func run() async throws {
-        for root in config.roots {
-            guard ArticleFile.stat(root.path)?.isDirectory == true else {
-                throw DaemonError(
-                    .config, "cannot watch \(root.path): no such directory; create it or fix the root's path")
-            }
-        }
+        try config.checkRoots()
         let feed: FeedWriter
         do {
             feed = try FeedWriter(directory: config.dataDir + "/feed", options: config.feed, logger: logger)
@@ -58,8 +55,6 @@ public final class Daemon: Service, Sendable {
                 }
             throw DaemonError(code, error.description, errno: error.errno)
         }
-        let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger)
-        let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
         let watcher: InotifyWatcher
         do {
             watcher = try InotifyWatcher(logger: logger)
@@ -68,9 +63,6 @@ public final class Daemon: Service, Sendable {
         }
         defer { watcher.stop() }
         let inbox = Inbox()
-        let loop = Loop(
-            pipeline: pipeline, watcher: watcher, inbox: inbox, notifier: notifier, reload: reload,
-            setLogLevel: setLogLevel, logger: logger)
         // Events that arrive while we reconcile wait in the stream and are settled afterwards.
         let forward = Task.detached {
             for await event in watcher.events { inbox.push(.event(event)) }
@@ -84,7 +76,7 @@ public final class Daemon: Service, Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 let thread = Thread {
                     do {
-                        try loop.run()
+                        try self.runPipeline(feed: feed, watcher: watcher, inbox: inbox)
                         continuation.resume()
                     } catch {
                         continuation.resume(throwing: error)
@@ -98,19 +90,127 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    /// Opens the state store; a corrupt one is moved aside and rebuilt from the feed.
-    static func openState(_ path: String, logger: Logger) throws(DaemonError) -> StateStore {
+    /// The pipeline thread's work: open the state store, then run the loop until shutdown.
+    private func runPipeline(feed: FeedWriter, watcher: InotifyWatcher, inbox: Inbox) throws {
+        let space = DiskSpaceWait(inbox: inbox, notifier: notifier, logger: logger)
         do {
-            return try StateStore(path: path)
-        } catch {
-            logger.warning("\(error); moving it aside and rebuilding it from the feed")
-            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
-            for suffix in ["", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
-            do {
-                return try StateStore(path: path)
+            // Opened on this thread: on a full disk it waits for space, and SIGTERM still ends the wait.
+            let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger, space: space)
+            let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
+            pipeline.retryingStateWrites = space.retrying
+            try Loop(
+                pipeline: pipeline, watcher: watcher, inbox: inbox, notifier: notifier, reload: reload,
+                setLogLevel: setLogLevel, logger: logger
+            ).run()
+        } catch let error as DaemonError where error.code == .stopped {
+            // Every record is in the feed; the state store is behind it and is rebuilt from it at the next start.
+            notifier.notify("STOPPING=1")
+            try feed.close()
+            logger.notice(
+                "\(error.message); the state store catches up from the feed at the next start",
+                metadata: ["feed.seq": "\(feed.lastSeq)"])
+        }
+    }
+
+    /// Opens the state store; a corrupt one is moved aside and rebuilt from the feed.
+    ///
+    /// A full disk is not corruption: with `space`, the open waits for space (the store is kept);
+    /// without, it fails with the state store's message.
+    static func openState(_ path: String, logger: Logger, space: DiskSpaceWait? = nil) throws(DaemonError)
+        -> StateStore
+    {
+        var opened: StateStore?
+        let attempt = { () throws in
+            do throws(StateError) {
+                opened = try StateStore(path: path)
+            } catch let error where error.code == .diskFull {
+                throw error
             } catch {
-                throw DaemonError(.io, error.description)
+                logger.warning("\(error); moving it aside and rebuilding it from the feed")
+                let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+                for suffix in ["", "-wal", "-shm"] { rename(path + suffix, aside + suffix) }
+                opened = try StateStore(path: path)
             }
+        }
+        do {
+            if let space { try space.retrying(attempt) } else { try attempt() }
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw DaemonError(.io, "\(error)")
+        }
+        guard let opened else { throw DaemonError(.io, "state store \(path): cannot open") }
+        return opened
+    }
+}
+
+/// How the daemon waits while the state store's disk is full, instead of exiting into a restart loop.
+///
+/// The feed is the source of truth and already holds every record the store missed, so waiting loses
+/// nothing: the failed write is retried with backoff (1 s doubling to 15 s) until it succeeds, and
+/// changes that arrive meanwhile stay queued and are recorded afterwards. One log line starts the wait,
+/// then at most one a minute; the watchdog keeps being pinged; a shutdown request ends the wait with
+/// `DaemonError` `.stopped`.
+final class DiskSpaceWait: Sendable {
+    private let inbox: Inbox
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private static let longestDelay = Duration.seconds(15)
+    private static let logInterval = Duration.seconds(60)
+
+    init(inbox: Inbox, notifier: SystemdNotifier, logger: Logger) {
+        self.inbox = inbox
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Runs `write` until it does not fail for a full disk; other errors pass through.
+    /// - Throws: `DaemonError` `.stopped` when shutdown is requested while waiting.
+    func retrying(_ write: () throws -> Void) throws {
+        var delay = Duration.seconds(1)
+        var started: ContinuousClock.Instant?
+        var lastLine = ContinuousClock.now
+        while true {
+            do {
+                try write()
+                if let started {
+                    let waited = started.duration(to: .now).components.seconds
+                    logger.notice("disk space is back after \(waited) s; recording what changed meanwhile")
+                    notifier.notify("STATUS=disk space is back")
+                }
+                return
+            } catch let error as StateError where error.code == .diskFull {
+                let now = ContinuousClock.now
+                let line =
+                    "state store \(error.path): the disk is full; free disk space on its file system. Redline waits "
+                    + "and retries, and records every change once there is room"
+                if started == nil {
+                    started = now
+                    lastLine = now
+                    logger.error("\(line)", metadata: ["state.path": "\(error.path)"])
+                    notifier.notify("STATUS=waiting for disk space: \(error.path)")
+                } else if lastLine.duration(to: now) >= Self.logInterval {
+                    lastLine = now
+                    let waited = started.map { $0.duration(to: now).components.seconds } ?? 0
+                    logger.error("still waiting after \(waited) s: \(line)", metadata: ["state.path": "\(error.path)"])
+                }
+                if pause(delay) {
+                    throw DaemonError(.stopped, "stopped while waiting for disk space for \(error.path)")
+                }
+                delay = min(delay * 2, Self.longestDelay)
+            }
+        }
+    }
+
+    /// Sleeps for `delay`, pinging the watchdog; true when shutdown was requested.
+    private func pause(_ delay: Duration) -> Bool {
+        let end = ContinuousClock.now + delay
+        while true {
+            var until = end
+            if let watchdog = notifier.watchdogInterval { until = min(end, .now + watchdog / 2) }
+            if inbox.waitForStop(until: until) { return true }
+            if notifier.watchdogInterval != nil { notifier.notify("WATCHDOG=1") }
+            if ContinuousClock.now >= end { return false }
         }
     }
 }
@@ -142,6 +242,20 @@ final class Inbox: @unchecked Sendable {
         items.append(input)
         condition.signal()
         condition.unlock()
+    }
+
+    /// Waits until `.stop` is pushed or `deadline` passes, leaving whatever else arrives queued.
+    /// - Returns: whether shutdown was requested.
+    func waitForStop(until deadline: ContinuousClock.Instant) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopping {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero { break }
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+            _ = condition.wait(until: Date().addingTimeInterval(seconds))
+        }
+        return stopping
     }
 
     /// Everything queued, waiting until something arrives or `deadline` passes.

@@ -16,6 +16,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         /// The feed is damaged in a way a crash cannot explain (exit 65, EX_DATAERR; the unit does not
         /// restart on it): a person restores it or runs `redline check --repair`.
         case damaged
+        /// Shutdown was requested while the daemon waited (for disk space): not a failure (exit 0).
+        case stopped
     }
 
     /// The kind of failure.
@@ -39,6 +41,7 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         case .unavailable: 2
         case .io: 1
         case .damaged: 65
+        case .stopped: 0
         }
     }
 

@@ -36,6 +36,9 @@ final class Pipeline {
     /// `true` result (shutdown requested) stops the reconciliation early. Nothing is lost by
     /// stopping: what was not compared yet is compared at the next start.
     var checkpoint: () -> Bool = { false }
+    /// Runs a state store write, and runs it again while it fails for a full disk: the daemon sets a
+    /// ``DiskSpaceWait`` here. The default tries once, so the error reaches the caller.
+    var retryingStateWrites: (_ write: () throws -> Void) throws -> Void = { try $0() }
 
     /// An article's identity.
     struct Key: Hashable {
@@ -329,7 +332,10 @@ final class Pipeline {
         touches.removeAll(keepingCapacity: true)
         overlay.removeAll(keepingCapacity: true)
         rejectedOverlay.removeAll(keepingCapacity: true)
-        try state.apply(updates, feedID: feed.feedID, lastSeq: feed.lastSeq)
+        // The records are durable in the feed already; a store that cannot take them yet waits (full disk)
+        // and then takes exactly these updates, so it ends where the feed is.
+        let (feedID, lastSeq) = (feed.feedID, feed.lastSeq)
+        try retryingStateWrites { try state.apply(updates, feedID: feedID, lastSeq: lastSeq) }
     }
 
     // MARK: - Reconciliation
@@ -419,6 +425,10 @@ final class Pipeline {
     /// Brings the state store up to the feed: rebuilds it from the feed when it is behind, from
     /// another feed, or ahead (a feed restored from backup). Stat data of unchanged articles is kept.
     func catchUpState() throws {
+        try retryingStateWrites { try catchUpStateOnce() }
+    }
+
+    private func catchUpStateOnce() throws {
         let position = try state.position()
         // After a cut or a repair the feed's last seq may equal the store's and still name another record.
         let feedChanged = feed.recovery.cut != nil || feed.recovery.repaired

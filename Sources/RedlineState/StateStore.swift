@@ -58,6 +58,19 @@ public enum StateUpdate: Sendable, Equatable {
 
 /// The error shape of the state store: what failed, on which file, and what to do.
 public struct StateError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, which decides what the daemon does about it.
+    public enum Code: Sendable, Equatable {
+        /// The file cannot be opened or is not a Redline store: move it aside and rebuild it from the feed.
+        case unusable
+        /// The file system holding the store is full (`SQLITE_FULL`, `ENOSPC`): the store is fine, space must
+        /// be freed; the feed keeps what the store missed, so it catches up afterwards.
+        case diskFull
+        /// Any other database failure.
+        case database
+    }
+
+    /// The kind of failure.
+    public var code: Code
     /// The database file.
     public var path: String
     /// What went wrong and how to fix it.
@@ -65,9 +78,43 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     /// The underlying error, as text.
     public var underlying: String?
 
+    /// Creates an error; `message` says what to do.
+    public init(_ code: Code, path: String, message: String, underlying: String? = nil) {
+        self.code = code
+        self.path = path
+        self.message = message
+        self.underlying = underlying
+    }
+
     /// A one-line description naming the file.
     public var description: String {
         "state store \(path): \(message)" + (underlying.map { " (\($0))" } ?? "")
+    }
+
+    /// The error for `error` thrown while using the store at `path`; a full disk gets its own code and fix.
+    static func from(_ error: Error, path: String, otherwise code: Code, message: String) -> StateError {
+        guard isDiskFull(error, path: path) else {
+            return StateError(code, path: path, message: message, underlying: "\(error)")
+        }
+        return StateError(
+            .diskFull, path: path,
+            message: "the disk is full; free disk space on its file system (the store catches up from the feed)",
+            underlying: "\(error)")
+    }
+
+    /// `SQLITE_FULL` (SQLite's name for `ENOSPC`), `ENOSPC` itself, or an SQLite I/O error on a file system
+    /// with no free block left (SQLite reports growing its `-shm` file as `SQLITE_IOERR_SHMSIZE`).
+    private static func isDiskFull(_ error: Error, path: String) -> Bool {
+        if let database = error as? DatabaseError {
+            if database.resultCode == .SQLITE_FULL { return true }
+            guard database.resultCode == .SQLITE_IOERR || database.resultCode == .SQLITE_CANTOPEN else { return false }
+            var info = statvfs()
+            let directory = (path as NSString).deletingLastPathComponent
+            return statvfs(directory, &info) == 0 && info.f_bavail == 0
+        }
+        if let posix = error as? POSIXError { return posix.code == .ENOSPC }
+        if let cocoa = error as? CocoaError { return cocoa.code == .fileWriteOutOfSpace }
+        return false
     }
 }
 
@@ -82,8 +129,8 @@ public final class StateStore: Sendable {
 
     /// Opens (creating if needed) the store at `path`.
     ///
-    /// - Throws: `StateError` when the file cannot be opened or is not a Redline store
-    ///   (the caller may then delete it and rebuild from the feed).
+    /// - Throws: `StateError`: `.unusable` when the file cannot be opened or is not a Redline store
+    ///   (the caller may then delete it and rebuild from the feed), `.diskFull` when its disk is full.
     public init(path: String) throws(StateError) {
         self.path = path
         do {
@@ -98,9 +145,9 @@ public final class StateStore: Sendable {
             try Self.migrator.migrate(queue)
             _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA quick_check") }
         } catch {
-            throw StateError(
-                path: path, message: "cannot open; delete it and Redline rebuilds it from the feed",
-                underlying: "\(error)")
+            throw StateError.from(
+                error, path: path, otherwise: .unusable,
+                message: "cannot open; delete it and Redline rebuilds it from the feed")
         }
     }
 
@@ -246,9 +293,9 @@ public final class StateStore: Sendable {
         do {
             return try body()
         } catch {
-            throw StateError(
-                path: path, message: "database error; delete the file to rebuild it from the feed",
-                underlying: "\(error)")
+            throw StateError.from(
+                error, path: path, otherwise: .database,
+                message: "database error; delete the file to rebuild it from the feed")
         }
     }
 }
