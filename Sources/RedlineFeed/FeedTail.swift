@@ -248,14 +248,17 @@ public struct FeedTail {
 }
 
 /// The `--format text` rendering of a record.
+///
+/// Paths, reasons and spans are printed through ``escaped(_:)``, so a record is always exactly one line
+/// (plus, with `verbose`, one per change) whatever bytes a file name holds.
 public enum TextLine {
     /// One line: time, type, path, significance and class counts; with `verbose`, one indented line per change.
     public static func render(_ record: FeedRecord, verbose: Bool) -> String {
         var parts = [record.time, "#\(record.seq)", record.type.rawValue]
         if let from = record.fromPath {
-            parts.append("\(from) -> \(record.path)")
+            parts.append("\(escaped(from)) -> \(escaped(record.path))")
         } else {
-            parts.append(record.path)
+            parts.append(escaped(record.path))
         }
         if let significance = record.significance { parts.append(significance.rawValue) }
         if let changes = record.changes, !changes.isEmpty {
@@ -264,12 +267,12 @@ public enum TextLine {
             parts.append(
                 ChangeClass.allCases.compactMap { c in counts[c].map { "\(c.rawValue)=\($0)" } }.joined(separator: " "))
         }
-        if let reason = record.reason { parts.append("(\(reason))") }
+        if let reason = record.reason { parts.append("(\(escaped(reason)))") }
         var text = parts.joined(separator: "  ") + "\n"
         if verbose, let changes = record.changes {
             for change in changes {
                 var line = "    " + change.class.rawValue
-                if let rule = change.rule { line += " [\(rule)]" }
+                if let rule = change.rule { line += " [\(escaped(rule))]" }
                 switch (change.oldText, change.newText) {
                 case (let old?, let new?): line += ": \(quote(old)) -> \(quote(new))"
                 case (nil, let new?): line += ": + \(quote(new))"
@@ -284,8 +287,43 @@ public enum TextLine {
 
     /// Quotes a span, showing line breaks and shortening long paragraphs.
     private static func quote(_ s: String) -> String {
-        var t = s.replacingOccurrences(of: "\n", with: "\\n")
+        var t = escaped(s)
         if t.count > 120 { t = String(t.prefix(117)) + "..." }
         return "\"\(t)\""
+    }
+
+    /// `s` with every character that could break or repaint a terminal line shown as an escape.
+    ///
+    /// `\n`, `\r` and `\t` as those two characters; a backslash doubled, so escapes stay unambiguous;
+    /// other C0 controls and DEL as `\xNN`; C1 controls and the Unicode line and paragraph separators
+    /// as `\u{NNNN}`. Everything else, including right-to-left text, is unchanged.
+    public static func escaped(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: needsEscape) else { return s }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            guard needsEscape(scalar) else {
+                out.append(scalar)
+                continue
+            }
+            let escape: String
+            switch scalar {
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\\": escape = "\\\\"
+            default:
+                let hex = String(scalar.value, radix: 16)
+                escape = scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
+            }
+            out.append(contentsOf: escape.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x5C, 0x7F...0x9F, 0x2028, 0x2029: true
+        default: false
+        }
     }
 }

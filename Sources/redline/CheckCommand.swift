@@ -24,14 +24,17 @@ extension Redline {
 
         @Flag(
             help: """
-                Repair a damaged feed (the daemon must be stopped): damaged lines go to FEED/quarantine/, every                 intact record keeps its seq, and each lost seq gets a `recovered` record with detail.lost; the                 daemon then resyncs the articles they touched.
+                Repair a damaged feed (the daemon must be stopped): damaged lines go to FEED/quarantine/, every \
+                intact record keeps its seq, and each lost seq gets a `recovered` record with detail.lost; the \
+                daemon then resyncs the articles they touched.
                 """)
         var repair = false
 
         func run() async throws {
+            let directory = try feed.checked(command: "check")
             do {
                 if repair {
-                    let done = try FeedRepair.run(directory: feed.directory)
+                    let done = try FeedRepair.run(directory: directory)
                     if done.changed {
                         let lost = done.lost.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
                         print(
@@ -42,8 +45,8 @@ extension Redline {
                         print("nothing to repair")
                     }
                 }
-                let report = try FeedCheck.run(directory: feed.directory)
-                if deep { try FeedCheck.decodeAll(directory: feed.directory) }
+                let report = try FeedCheck.run(directory: directory)
+                if deep { try FeedCheck.decodeAll(directory: directory) }
                 print(report.summary)
             } catch {
                 throw feedFailure(error, command: "check")

@@ -12,8 +12,9 @@ extension Redline {
             commandName: "diff",
             abstract: "Compare two versions of an article and classify every change.",
             discussion: """
-                Exit status: 0 the files are identical, 1 they differ, 2 trouble (unreadable file, \
-                invalid UTF-8 or a NUL byte: one line on stderr naming the file and the byte offset).
+                Exit status: 0 the files are identical, 1 they differ, 2 trouble (unreadable file, not a \
+                regular file such as a FIFO or device, invalid UTF-8 or a NUL byte: one line on stderr naming the \
+                file and, for bad text, the byte offset).
                 """
         )
 
@@ -62,23 +63,41 @@ extension Redline {
             Glibc.exit(2)
         }
 
+        /// Why a file of this type is not an article, or nil for a regular file.
+        static func notRegular(_ info: stat) -> String? {
+            let kind: String
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: return nil
+            case S_IFDIR: return "is a directory; give the path of an article file"
+            case S_IFIFO: kind = "a FIFO"
+            case S_IFSOCK: kind = "a socket"
+            case S_IFCHR: kind = "a character device"
+            case S_IFBLK: kind = "a block device"
+            default: kind = "a special file"
+            }
+            return "not a regular file (\(kind)); give the path of an article file, or save the input to one first"
+        }
+
         enum ReadResult {
             case success([UInt8])
             case failure(String)
         }
 
-        /// Reads a whole file with plain system calls (retrying EINTR).
+        /// Reads a whole regular file with plain system calls (retrying EINTR).
+        ///
+        /// Anything else is refused before it is read: a FIFO would block until a writer came, a device
+        /// might never end. The open is non-blocking too, so a FIFO swapped in after the `stat` cannot hang it.
         static func readFile(_ path: String) -> ReadResult {
+            var info = stat()
+            if stat(path, &info) == 0, let problem = notRegular(info) { return .failure(problem) }
             var fd: Int32
-            repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+            repeat { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while fd < 0 && errno == EINTR
             if fd < 0 {
                 return .failure("cannot open: \(String(cString: strerror(errno))); check the path and permissions")
             }
             defer { close(fd) }
-            var info = stat()
-            if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-                return .failure("is a directory; give the path of an article file")
-            }
+            guard fstat(fd, &info) == 0 else { return .failure("cannot stat: \(String(cString: strerror(errno)))") }
+            if let problem = notRegular(info) { return .failure(problem) }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)
             var chunk = [UInt8](repeating: 0, count: 1 << 16)

@@ -63,8 +63,9 @@ extension Redline {
         }
 
         func run() async throws {
-            if rebuildState { return try rebuildStateStore() }
-            var replay = FeedReplay(directory: feed.directory)
+            let directory = try feed.checked(command: "replay")
+            if rebuildState { return try rebuildStateStore(feed: directory) }
+            var replay = FeedReplay(directory: directory)
             replay.since = since ?? 1
             replay.until = until
             replay.untilTime = untilTime.flatMap(FeedReplay.parseTime)
@@ -89,8 +90,8 @@ extension Redline {
         }
 
         /// The state store is a cache of the feed: rebuilding it loses nothing.
-        private func rebuildStateStore() throws {
-            let dataDir = URL(fileURLWithPath: feed.directory).standardizedFileURL.deletingLastPathComponent().path
+        private func rebuildStateStore(feed directory: String) throws {
+            let dataDir = URL(fileURLWithPath: directory).standardizedFileURL.deletingLastPathComponent().path
             let logger = makeLogger(label: "redline", level: "warning")
             do {
                 let result = try StateRebuild.run(dataDir: dataDir, logger: logger)

@@ -6,8 +6,29 @@ import RedlineFeed
 /// `--feed DIR`, shared by the feed readers.
 struct FeedDirectoryOption: ParsableArguments {
     @Option(
-        name: .customLong("feed"), help: ArgumentHelp("The feed directory (the daemon's DATA/feed).", valueName: "dir"))
+        name: .customLong("feed"),
+        help: ArgumentHelp(
+            "The feed directory: the daemon's DATA/feed (DATA itself is refused, naming DATA/feed).", valueName: "dir"))
     var directory = "./var/feed"
+
+    /// The feed directory; prints one line and exits 1 when `--feed` names the daemon's data directory.
+    ///
+    /// A data directory holds no segment, so reading it as a feed would report an empty, healthy feed.
+    func checked(command: String) throws -> String {
+        var dir = directory
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if !manager.fileExists(atPath: dir + "/feed.id"),
+            manager.fileExists(atPath: dir + "/feed", isDirectory: &isDirectory), isDirectory.boolValue
+        {
+            printError(
+                "\(dir) looks like a data directory (it holds feed/), not a feed: pass --feed \(dir)/feed",
+                command: command)
+            throw ExitCode(1)
+        }
+        return directory
+    }
 }
 
 /// Prints one line naming the path and the fix, and picks the exit status for a feed error.
@@ -101,7 +122,8 @@ extension Redline {
         }
 
         func run() async throws {
-            var tail = FeedTail(directory: feed.directory)
+            let directory = try feed.checked(command: "tail")
+            var tail = FeedTail(directory: directory)
             if let since {
                 tail.start = .since(since)
             } else if fromBeginning {
@@ -114,10 +136,27 @@ extension Redline {
             tail.verbose = verbose
             tail.cursorFile = cursorFile
             do {
+                if let cursorFile { try Self.refuseCursorAhead(cursorFile, feed: directory) }
                 try tail.run(output: LineOutput())
             } catch {
                 throw feedFailure(error, command: "tail")
             }
+        }
+
+        /// A cursor past the feed's last seq would wait for seqs the feed already gave to nothing, or to
+        /// records written again after a restore: the consumer must decide where to resume.
+        static func refuseCursorAhead(_ path: String, feed directory: String) throws(FeedError) {
+            guard let saved = try TailCursor.load(path) else { return }
+            let reader = try FeedReader(directory: directory)
+            // A cursor of another feed is FeedTail's resync error (exit 3).
+            guard try reader.feedID() == saved.feed else { return }
+            let last = try reader.lastSeq()
+            guard saved.nextSeq > last + 1 else { return }
+            throw FeedError(
+                .invalidArgument, path: path,
+                message: "cursor file \(path) is ahead of the feed: it resumes at seq \(saved.nextSeq) but the feed's "
+                    + "last seq is \(last) (was \(reader.directory) restored from a backup?); delete \(path) and resync "
+                    + "with --from-beginning, or write {\"feed\":\"\(saved.feed)\",\"next_seq\":\(last + 1)} to it")
         }
     }
 }
