@@ -451,10 +451,11 @@ final class Pipeline {
 
     /// Rebuilds `state` from every record of the feed in `directory` (also `replay --rebuild-state`).
     static func rebuild(state: StateStore, fromFeed directory: String, feedID: String) throws {
-        var history = ArticleHistory()
-        var lastSeq: UInt64 = 0
+        // After retention the fold starts at the snapshot that replaced the deleted segments.
+        var (history, since) = try FeedSnapshot.start(directory: directory, feedID: feedID)
+        var lastSeq: UInt64 = since - 1
         // Streamed one record at a time: a feed can be far larger than memory.
-        let cursor = try FeedReader(directory: directory).cursor(since: 1)
+        let cursor = try FeedReader(directory: directory).cursor(since: since)
         while let raw = try cursor.next() {
             try history.apply(raw.decode())
             lastSeq = raw.seq

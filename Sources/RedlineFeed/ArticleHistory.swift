@@ -52,10 +52,17 @@ public struct ArticleHistory: Sendable {
     public private(set) var broken: Set<ArticleKey> = []
     /// Whether a lost seq has been folded: from then on, a record that does not fit its article's history
     /// marks that article broken instead of failing the whole fold.
-    private var pastLostSeq = false
+    private(set) var pastLostSeq = false
 
     /// An empty history.
     public init() {}
+
+    /// A history restored from a ``FeedSnapshot``.
+    init(restoring articles: [ArticleKey: ArticleVersion], broken: Set<ArticleKey>, pastLostSeq: Bool) {
+        self.articles = articles
+        self.broken = broken
+        self.pastLostSeq = pastLostSeq
+    }
 
     /// Applies one record; types other than created/modified/moved/deleted are ignored.
     /// - Throws: ``FeedError`` `.mismatch` when a rebuilt version's hash differs from the record's, a patch

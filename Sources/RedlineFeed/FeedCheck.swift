@@ -14,11 +14,14 @@ public struct FeedCheckReport: Sendable, Equatable {
     public var lastSeq: UInt64?
     /// Total bytes of all segments.
     public var bytes: Int
+    /// The seq covered by the snapshot that replaced segments deleted by retention, verified; nil if none.
+    public var snapshotSeq: UInt64? = nil
 
     /// The one summary line `check` prints.
     public var summary: String {
         let range = firstSeq.map { "seq \($0)..\(lastSeq ?? $0)" } ?? "no seq"
-        return "ok: \(records) records in \(segments) segments, \(range), \(bytes) bytes"
+        let snapshot = snapshotSeq.map { ", history before them in a verified snapshot of seq \($0)" } ?? ""
+        return "ok: \(records) records in \(segments) segments, \(range), \(bytes) bytes\(snapshot)"
     }
 }
 
@@ -82,6 +85,16 @@ public enum FeedCheck {
                 message: "\(dir): records \((report.lastSeq ?? 0) + 1)..\(reported) are missing, although the writer "
                     + "reported them durable; restore them from a backup, or run `redline check --repair --feed \(dir)` "
                     + "to mark them lost")
+        }
+        if let newest = FeedSnapshot.list(dir).last {
+            _ = try FeedSnapshot.load(newest.path, feedID: feedID)
+            if let first = report.firstSeq, newest.seq + 1 < first {
+                throw FeedError(
+                    .corrupt, path: newest.path,
+                    message: "\(newest.path) covers seq \(newest.seq), but the oldest segment starts at seq \(first): "
+                        + "records \(newest.seq + 1)..\(first - 1) are missing; restore them from a backup")
+            }
+            report.snapshotSeq = newest.seq
         }
         return report
     }

@@ -58,13 +58,14 @@ public struct FeedReplay {
 
     /// Folds every selected record into an ``ArticleHistory``, verifying each version's sha256.
     public func verify() throws(FeedError) -> (history: ArticleHistory, report: Report) {
-        // Fail here, with the reader's message, if the feed is missing or history was deleted by retention.
-        _ = try FeedReader(directory: directory).cursor(since: 1, strict: true)
+        // After retention the fold starts at the snapshot that replaced the deleted segments.
+        var (history, since) = try FeedSnapshot.start(directory: directory, until: until)
+        // Fail here, with the reader's message, if the feed is missing.
+        _ = try FeedReader(directory: directory).cursor(since: since, strict: true)
         let limit = try timeLimit()
-        var history = ArticleHistory()
         var report = Report()
         // Reading and JSON decoding run on two more threads, folding on this one: decoding is most of the work.
-        let pipeline = DecodePipeline(directory: directory, until: until)
+        let pipeline = DecodePipeline(directory: directory, since: since, until: until)
         defer { pipeline.cancel() }
         while let record = try pipeline.next() {
             if let limit, record.time > limit { break }
@@ -172,21 +173,21 @@ final class DecodePipeline: @unchecked Sendable {
     private var index = 0
     private var done: FeedError?? = nil
 
-    /// Starts decoding the records of the feed in `directory` from seq 1 up to `until`.
-    init(directory: String, until: UInt64?) {
+    /// Starts decoding the records of the feed in `directory` from `since` up to `until`.
+    init(directory: String, since: UInt64 = 1, until: UInt64?) {
         for worker in 0..<2 {
-            let thread = Thread { [self] in self.work(worker, directory: directory, until: until) }
+            let thread = Thread { [self] in self.work(worker, directory: directory, since: since, until: until) }
             thread.start()
         }
     }
 
-    private func work(_ worker: Int, directory: String, until: UInt64?) {
+    private func work(_ worker: Int, directory: String, since: UInt64, until: UInt64?) {
         let decoder = JSONDecoder()
         decoder.userInfo[FeedRecord.foldOnly] = true
         var chunk: [FeedRecord] = []
         var position = 0  // index of the line in the stream
         do throws(FeedError) {
-            let cursor = try FeedReader(directory: directory).cursor(since: 1, strict: true)
+            let cursor = try FeedReader(directory: directory).cursor(since: since, strict: true)
             while let raw = try cursor.next() {
                 if let until, raw.seq > until { break }
                 defer { position += 1 }

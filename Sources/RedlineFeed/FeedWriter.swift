@@ -281,6 +281,23 @@ public final class FeedWriter: @unchecked Sendable {
         guard let keep = options.retainSegments else { return }
         let sealed = try FileIO.sealedSegments(directory)
         guard sealed.count > keep else { return }
+        // The history the doomed segments hold is folded into a snapshot first, so replay keeps a start.
+        let covered = (keep == 0 ? activeFirstSeq : sealed[sealed.count - keep].firstSeq) - 1
+        // A snapshot that cannot be written keeps every segment: retention waits, nothing is lost.
+        do {
+            if try !FeedSnapshot.advance(directory: directory, feedID: feedID, to: covered) {
+                logger.warning(
+                    """
+                    feed history before the oldest segment was deleted by an older redline without a snapshot; \
+                    replay and the state rebuild cannot fold it
+                    """, metadata: ["feed.path": "\(directory)"])
+            }
+        } catch {
+            logger.error(
+                "retention skipped: cannot write the snapshot that replaces the oldest segments: \(error)",
+                metadata: ["feed.path": "\(directory)"])
+            return
+        }
         for segment in sealed.prefix(sealed.count - keep) {
             _ = try syscall(
                 { unlink(segment.path) }, orThrow: ioError("delete old segment", segment.path, fix: "check permissions")
@@ -288,6 +305,7 @@ public final class FeedWriter: @unchecked Sendable {
             logger.info("feed segment deleted by retention", metadata: ["feed.path": "\(segment.path)"])
         }
         try FileIO.syncDirectory(directory)
+        FeedSnapshot.prune(directory)
     }
 
     /// Says the owner has resynced after a `redline check --repair` (``FeedRecovery/repaired``): removes the

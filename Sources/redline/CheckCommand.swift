@@ -36,11 +36,14 @@ extension Redline {
                 if repair {
                     let done = try FeedRepair.run(directory: directory)
                     if done.changed {
-                        let lost = done.lost.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)" }
+                        let lost = done.lost.map {
+                            $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)..\($0.upperBound)"
+                        }
                         print(
                             "repaired: lost seqs \(lost.isEmpty ? "none" : lost.joined(separator: ",")); "
                                 + "quarantined \(done.quarantined.count) damaged spans; rewrote "
-                                + "\(done.rewritten.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
+                                + "\(done.rewritten.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))"
+                        )
                     } else {
                         print("nothing to repair")
                     }

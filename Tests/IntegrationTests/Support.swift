@@ -113,8 +113,8 @@ final class RunningRedline: @unchecked Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("redline-out-\(UUID().uuidString)")
         outFile = base.appendingPathExtension("stdout")
         errFile = base.appendingPathExtension("stderr")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {
