@@ -61,6 +61,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var rescanIntervalSeconds: Int
     /// Rescan period in seconds while the inotify watch limit leaves part of a tree unwatched.
     public var limitRescanIntervalSeconds: Int = 60
+    /// Events the pipeline may have queued before newer ones are dropped for a rescan (`event_queue`).
+    public var eventQueueCapacity: Int = 100_000
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String
 
@@ -120,7 +122,7 @@ extension DaemonConfig {
         try reader.allowOnly(
             [
                 "data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "limit_rescan_interval_s", "log_level",
-                "feed", "root",
+                "event_queue", "feed", "root",
             ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
@@ -130,6 +132,7 @@ extension DaemonConfig {
         if let v = try reader.int(table, "limit_rescan_interval_s", range: 1...86_400) {
             config.limitRescanIntervalSeconds = v
         }
+        if let v = try reader.int(table, "event_queue", range: 16...100_000_000) { config.eventQueueCapacity = v }
         if let v = try reader.string(table, "log_level") {
             guard logLevels.contains(v) else {
                 throw reader.error("log_level", "expected one of \(logLevels.joined(separator: ", ")), got \"\(v)\"")

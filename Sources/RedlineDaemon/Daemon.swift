@@ -42,7 +42,9 @@ public final class Daemon: Service, Sendable {
     /// - Throws: `DaemonError` (`.unavailable` when another process holds the feed, `.io` when a
     ///   write or `fdatasync` fails: the process must exit non-zero so systemd restarts it).
     public func run() async throws {
-        try config.checkRoots()
+        // On a new data directory a missing root is a mistake in the config; once the feed has a history, it
+        // is a root that vanished (or is not mounted yet) and is waited for, as a root lost while running.
+        if !FileManager.default.fileExists(atPath: config.dataDir + "/feed/" + "feed.id") { try config.checkRoots() }
         let feed: FeedWriter
         do {
             feed = try FeedWriter(directory: config.dataDir + "/feed", options: config.feed, logger: logger)
@@ -62,7 +64,7 @@ public final class Daemon: Service, Sendable {
             throw DaemonError(.io, error.description, errno: error.errno)
         }
         defer { watcher.stop() }
-        let inbox = Inbox()
+        let inbox = Inbox(capacity: config.eventQueueCapacity, logger: logger)
         // Events that arrive while we reconcile wait in the stream and are settled afterwards.
         let forward = Task.detached {
             for await event in watcher.events { inbox.push(.event(event)) }
@@ -222,11 +224,25 @@ enum Input: Sendable {
     case stop
 }
 
-/// A blocking, unbounded mailbox for the pipeline thread.
+/// A blocking, bounded mailbox for the pipeline thread.
+///
+/// At most `capacity` watch events wait in it. When the pipeline is that far behind, newer events are
+/// dropped and the next ``take(until:)`` ends with one synthetic `.overflow`: the pipeline rescans every
+/// root, as after a kernel queue overflow, so memory stays bounded and nothing is lost (the kernel's
+/// own queue, `fs.inotify.max_queued_events`, is handled the same way). Reloads and stops are never dropped.
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Input] = []
+    private var events = 0
+    private var dropped = 0
     private var stopping = false
+    private let capacity: Int
+    private let logger: Logger
+
+    init(capacity: Int = 100_000, logger: Logger = Logger(label: "redline.inbox")) {
+        self.capacity = capacity
+        self.logger = logger
+    }
 
     /// Whether `.stop` was pushed (a long reconciliation checks this between files).
     var stopRequested: Bool {
@@ -235,13 +251,29 @@ final class Inbox: @unchecked Sendable {
         return stopping
     }
 
-    /// Adds an input and wakes the pipeline.
+    /// Adds an input and wakes the pipeline; a watch event past the capacity is dropped (and rescanned for).
     func push(_ input: Input) {
         condition.lock()
-        if case .stop = input { stopping = true }
+        defer { condition.unlock() }
+        switch input {
+        case .stop: stopping = true
+        case .event:
+            guard events < capacity else {
+                if dropped == 0 {
+                    logger.warning(
+                        """
+                        the pipeline is \(capacity) events behind (event_queue); dropping newer events and \
+                        rescanning every root once it catches up
+                        """)
+                }
+                dropped += 1
+                return
+            }
+            events += 1
+        case .reload: break
+        }
         items.append(input)
         condition.signal()
-        condition.unlock()
     }
 
     /// Waits until `.stop` is pushed or `deadline` passes, leaving whatever else arrives queued.
@@ -272,8 +304,14 @@ final class Inbox: @unchecked Sendable {
             let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
             if !condition.wait(until: Date().addingTimeInterval(seconds)) { break }
         }
-        let taken = items
+        var taken = items
         items.removeAll(keepingCapacity: true)
+        events = 0
+        if dropped > 0 {
+            // After every event that was kept: the rescan sees the tree as it is by then.
+            taken.append(.event(WatchEvent(kind: .overflow, path: "", isDirectory: false)))
+            dropped = 0
+        }
         return taken
     }
 }
@@ -385,6 +423,15 @@ final class Loop: @unchecked Sendable {
             let count = try watcher.addRoot(root.path)
             logger.debug("watching \(count) directories", metadata: ["root": "\(root.path)"])
             partiallyWatched.remove(root.path)
+        } catch  where error.code == .notFound || error.code == .notADirectory {
+            // A root that vanished while the daemon was down is a lost root, not a reason to stop recording
+            // the others: its articles get `deleted` records, and it is watched again when it comes back.
+            logger.error(
+                """
+                watched root \(root.path) is not a directory now; its articles are recorded as deleted, and it is \
+                watched again as soon as a directory is at \(root.path) again
+                """, metadata: ["root": "\(root.path)"])
+            watcher.awaitRoot(root.path)
         } catch {
             logger.error(
                 "\(error); rescanning \(root.path) every \(pipeline.config.limitRescanIntervalSeconds) s instead")

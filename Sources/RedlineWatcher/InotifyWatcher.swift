@@ -86,6 +86,15 @@ public final class InotifyWatcher: Sendable {
         return try result.get()
     }
 
+    /// Waits for `root`, which is not a directory now (deleted while the daemon was down, or not yet mounted):
+    /// the nearest existing directory above it is watched, and when a directory appears at `root` it is
+    /// watched and reported as `.rootFound`, as for a root lost while running.
+    public func awaitRoot(_ root: String) {
+        let reply = Reply<Int>()
+        core.enqueue(.awaitRoot(Core.normalize(root), reply))
+        _ = reply.wait()
+    }
+
     /// Removes every watch under `root` (including `root`). Events already read for it are dropped.
     public func removeRoot(_ root: String) {
         let reply = Reply<Int>()
@@ -190,6 +199,7 @@ private enum Mask {
 private final class Core: @unchecked Sendable {
     enum Request {
         case addRoot(String, Reply<Result<Int, WatchError>>)
+        case awaitRoot(String, Reply<Int>)
         case removeRoot(String, Reply<Int>)
     }
 
@@ -282,6 +292,7 @@ private final class Core: @unchecked Sendable {
     private func answerStopped(_ request: Request) {
         switch request {
         case .addRoot(_, let reply): reply.send(nil)
+        case .awaitRoot(_, let reply): reply.send(nil)
         case .removeRoot(_, let reply): reply.send(nil)
         }
     }
@@ -299,6 +310,11 @@ private final class Core: @unchecked Sendable {
             switch request {
             case .addRoot(let root, let reply):
                 reply.send(Result { () throws(WatchError) -> Int in try addRoot(root) })
+            case .awaitRoot(let root, let reply):
+                lostRoots.insert(root)
+                // It may have appeared since the caller looked.
+                findLostRoots()
+                reply.send(0)
             case .removeRoot(let root, let reply):
                 let removed = removeTree(root)
                 if lostRoots.remove(root) != nil { resetAncestorWatches() }

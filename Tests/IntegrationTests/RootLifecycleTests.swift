@@ -53,6 +53,24 @@ import Testing
         #expect(stderr.contains("watched root \(h.articles.path) was moved away"), "\(stderr)")
     }
 
+    @Test func aRootDeletedWhileTheDaemonWasDownDoesNotStopTheStartAndIsWatchedWhenMadeAgain() throws {
+        let h = try Harness()
+        try h.write("a.txt", "alpha\n")
+        try h.start()
+        #expect(h.waitForRecords(1))
+        #expect(h.stop() == 0)
+        try FileManager.default.removeItem(at: h.articles)
+        try h.start()
+        #expect(h.daemon?.process.isRunning == true, "the start goes on: \(h.daemon?.stderr ?? "")")
+        #expect(eventually { has(h, "deleted", "a.txt") })
+        try FileManager.default.createDirectory(at: h.articles, withIntermediateDirectories: true)
+        try h.write("b.txt", "written into the root made again\n")
+        #expect(eventually { has(h, "created", "b.txt") })
+        #expect(h.stop() == 0)
+        let stderr = h.daemon?.stderr ?? ""
+        #expect(stderr.contains("watched root \(h.articles.path) is not a directory now"), "\(stderr)")
+    }
+
     @Test func aDeletedRootEndsItsArticlesAndIsWatchedAgainWhenItIsMadeAgain() throws {
         let h = try Harness()
         try h.write("a.txt", "alpha\n")

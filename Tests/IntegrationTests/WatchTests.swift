@@ -89,6 +89,30 @@ import Testing
         #expect((rejected?["reason"] as? String)?.contains("max_file_bytes") == true)
     }
 
+    /// A pipeline far behind the kernel: with a tiny `event_queue`, a burst drops events in the daemon's own
+    /// queue, which ends in one rescan (as a kernel overflow does) that records every article exactly once.
+    @Test func aFullEventQueueFallsBackOnARescanAndLosesNothing() throws {
+        let h = try Harness()
+        let config = h.dir.appending("redline.toml")
+        try """
+        event_queue = 16
+        [[root]]
+        path = "\(h.articles.path)"
+        """.write(to: config, atomically: true, encoding: .utf8)
+        try h.start(["--config", config.path])
+        let count = 2_000
+        for i in 0..<count { try Data("article \(i)\n".utf8).write(to: h.articles.appendingPathComponent("a\(i).txt")) }
+        #expect(eventually(seconds: 120) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
+        try h.write("zz-marker.txt", "last\n")
+        #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
+        #expect(h.stop() == 0)
+        let created = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
+        #expect(created.count == count + 1)
+        #expect(Set(created).count == count + 1, "each article once")
+        #expect(h.daemon?.stderr.contains("events behind (event_queue)") == true, "the queue filled and said so")
+        #expect(h.records.contains { $0["type"] as? String == "rescan" }, "the dropped events were rescanned for")
+    }
+
     /// The issue's overflow storm: the daemon is frozen while 30,000 articles appear, so the
     /// kernel queue (16,384 events by default) overflows; after SIGCONT every article is recorded
     /// exactly once and a `rescan` record says why.
