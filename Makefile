@@ -22,7 +22,9 @@ BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release install install-files uninstall bench deps test-deps bench-deps lint clean
+TORTURE_KILLS ?= 500
+
+.PHONY: torture run test build release install install-files uninstall bench deps test-deps bench-deps lint clean
 
 # Installs the missing packages of $(1); `apt-get update` only when something is missing.
 define apt_install
@@ -62,6 +64,15 @@ test: test-deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --product redline
 	REDLINE_RELEASE_BIN=$(CURDIR)/.build/release/redline $(SWIFT) test --skip-build $(SWIFT_FLAGS)
+
+## The torture suite's long mode (issue 9): a random workload, TORTURE_KILLS SIGKILLs and restarts
+## through rotations and retention, then check, replay and the loss and duplicate counts. Appends its
+## row to Benchmarks/results/torture.md. `make test` runs the short mode (24 kills).
+torture: test-deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	@mkdir -p Benchmarks/results
+	REDLINE_TORTURE_KILLS=$(TORTURE_KILLS) REDLINE_TORTURE_RESULTS=$(CURDIR)/Benchmarks/results/torture.md \
+	  $(SWIFT) test --skip-build $(SWIFT_FLAGS) --filter TortureTests
 
 ## Release binary, unit, example config (kept if present), shell completions (`redline help` is the manual).
 install: release install-files

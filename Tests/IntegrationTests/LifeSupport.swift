@@ -55,6 +55,19 @@ final class DaemonLife: @unchecked Sendable {
         return true
     }
 
+    /// Starts the daemon and SIGKILLs it after `microseconds`, ready or not: a kill while it opens the feed,
+    /// folds or reconciles. A start that exited by itself before the kill is counted as refused.
+    func spawnAndKill(afterMicroseconds microseconds: UInt32, environment: [String: String] = [:]) throws {
+        let process = try RunningRedline(["run", "--config", config.path], environment: environment)
+        usleep(microseconds)
+        if !process.process.isRunning {
+            refusedStarts.append(process.stderr)
+            return
+        }
+        process.signal(SIGKILL)
+        process.waitForExit()
+    }
+
     /// SIGKILL, as a crash or the OOM killer would.
     func kill9() {
         guard let daemon else { return }
