@@ -26,11 +26,14 @@ let package = Package(
         ),
         // Pure: strings in, values out. No dependencies, no I/O.
         .target(name: "RedlineDiff"),
+        // The system-call boundary shared by the watcher, the feed and the daemon: file names as bytes.
+        .target(name: "RedlinePOSIX"),
         // Durable JSON Lines log: writer, reader, recovery, replay.
         .target(
             name: "RedlineFeed",
             dependencies: [
                 "RedlineDiff",
+                "RedlinePOSIX",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -41,6 +44,7 @@ let package = Package(
             name: "RedlineWatcher",
             dependencies: [
                 "CInotifyTools",
+                "RedlinePOSIX",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "RedlineDaemon",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState",
+                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,6 +86,7 @@ let package = Package(
             dependencies: ["RedlineDiff"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "RedlinePOSIXTests", dependencies: ["RedlinePOSIX"]),
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),

@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -48,7 +50,7 @@ public enum ArticleFile {
     /// `lstat` of `path`, or nil when it does not exist (or cannot be looked at).
     public static func stat(_ path: String) -> FileStat? {
         var st = Glibc.stat()
-        while lstat(path, &st) != 0 {
+        while PathName.withCString(path, { lstat($0, &st) }) != 0 {
             if errno != EINTR { return nil }
         }
         return FileStat(st)
@@ -63,7 +65,7 @@ public enum ArticleFile {
     /// socket or symlink between the `lstat` and the read is still refused.
     public static func read(_ path: String, maxBytes: Int) -> ArticleRead {
         var before = Glibc.stat()
-        while lstat(path, &before) != 0 {
+        while PathName.withCString(path, { lstat($0, &before) }) != 0 {
             switch errno {
             case EINTR: continue
             case ENOENT, ENOTDIR: return .missing
@@ -72,7 +74,9 @@ public enum ArticleFile {
         }
         guard FileStat(before).isRegular else { return .notRegular }
         var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        repeat {
+            fd = PathName.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        } while fd < 0 && errno == EINTR
         if fd < 0 {
             switch errno {
             case ENOENT, ENOTDIR: return .missing

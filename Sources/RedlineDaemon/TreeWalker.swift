@@ -1,4 +1,5 @@
 import Logging
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,7 @@ enum TreeWalker {
         var stack: [String] = [""]
         while let relative = stack.popLast() {
             let directory = relative.isEmpty ? root : root + "/" + relative
-            guard let handle = opendir(directory) else {
+            guard let handle = PathName.withCString(directory, { opendir($0) }) else {
                 if errno != ENOENT {
                     logger.warning(
                         "cannot list \(directory): \(String(cString: strerror(errno))); its articles are not tracked",
@@ -26,7 +27,7 @@ enum TreeWalker {
             defer { closedir(handle) }
             while let entry = readdir(handle) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                    PathName.decode(cString: raw.bindMemory(to: CChar.self).baseAddress!)
                 }
                 if name == "." || name == ".." { continue }
                 let path = relative.isEmpty ? name : relative + "/" + name

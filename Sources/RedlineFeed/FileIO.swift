@@ -1,4 +1,5 @@
 import Foundation
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -55,7 +56,7 @@ enum FileIO {
     static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, what: String = "open") throws(FeedError)
         -> Int32
     {
-        try syscall({ Glibc.open(path, flags | O_CLOEXEC, mode) }) { code in
+        try syscall({ PathName.withCString(path) { Glibc.open($0, flags | O_CLOEXEC, mode) } }) { code in
             if code == ENOENT {
                 return FeedError(.notFound, path: path, message: "\(path) does not exist", errno: code)
             }
@@ -165,14 +166,18 @@ enum FileIO {
     }
 
     /// Creates `directory` and its parents.
+    /// Paths are ``PathName`` strings: a replayed article's directory may have a name that is not UTF-8.
     static func makeDirectories(_ directory: String) throws(FeedError) {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
+        var prefix = ""
+        for component in directory.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += (prefix.isEmpty && !directory.hasPrefix("/") ? "" : "/") + component
+            let made = PathName.withCString(prefix) { mkdir($0, 0o755) }
+            if made == 0 || errno == EEXIST { continue }
+            let code = errno
             throw FeedError(
                 .io, path: directory,
-                message: "cannot create feed directory \(directory): \(error.localizedDescription); "
-                    + "create it or fix its parent's permissions")
+                message: "cannot create directory \(prefix): \(String(cString: strerror(code))); "
+                    + "create it or fix its parent's permissions", errno: code)
         }
     }
 

@@ -2,6 +2,7 @@ import CInotifyTools
 import Dispatch
 import Foundation
 import Logging
+import RedlinePOSIX
 import Synchronization
 
 /// Recursive inotify watcher on top of libinotifytools: kernel events in, `WatchEvent` values out.
@@ -364,7 +365,7 @@ private final class Core: @unchecked Sendable {
             let mask = raw.pointee.mask
             let wd = raw.pointee.wd
             let cookie = raw.pointee.cookie
-            let name = String(cString: redline_inotify_event_name(raw))
+            let name = PathName.decode(cString: redline_inotify_event_name(raw))
             handle(mask: mask, wd: wd, cookie: cookie, name: name)
         }
         inotifytools_cleanup()
@@ -471,7 +472,7 @@ private final class Core: @unchecked Sendable {
     private func stillAt(_ root: String) -> Bool {
         guard let known = byPath[root] else { return false }
         var info = stat()
-        guard stat(root, &info) == 0 else { return false }
+        guard PathName.withCString(root, { stat($0, &info) }) == 0 else { return false }
         return UInt64(info.st_dev) == known.device && UInt64(info.st_ino) == known.inode
     }
 
@@ -498,7 +499,9 @@ private final class Core: @unchecked Sendable {
     private func findLostRoots() {
         for root in lostRoots.sorted() {
             var info = stat()
-            guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+            guard PathName.withCString(root, { stat($0, &info) }) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                continue
+            }
             do {
                 let count = try addRoot(root)
                 logger.warning(
@@ -528,7 +531,9 @@ private final class Core: @unchecked Sendable {
         for root in lostRoots {
             var dir = Self.parent(of: root)
             var info = stat()
-            while dir != "/" && !(stat(dir, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR) {
+            while dir != "/"
+                && !(PathName.withCString(dir, { stat($0, &info) }) == 0 && info.st_mode & S_IFMT == S_IFDIR)
+            {
                 dir = Self.parent(of: dir)
             }
             wanted.insert(dir)
@@ -549,14 +554,15 @@ private final class Core: @unchecked Sendable {
     /// Puts the ancestor mask on `dir`; false when the kernel refuses (then the lost roots below are polled).
     private func addAncestorWatch(_ dir: String) -> Bool {
         let slashed = dir == "/" ? dir : dir + "/"
-        guard inotifytools_watch_file(slashed, Int32(bitPattern: Mask.ancestor)) == 1 else {
+        guard PathName.withCString(slashed, { inotifytools_watch_file($0, Int32(bitPattern: Mask.ancestor)) }) == 1
+        else {
             logger.debug(
                 "cannot watch \(dir) for a lost root's return; looking for it every 5 s instead",
                 metadata: ["watch.path": "\(dir)", "errno": "\(inotifytools_error())"]
             )
             return false
         }
-        let wd = inotifytools_wd_from_filename(slashed)
+        let wd = PathName.withCString(slashed) { inotifytools_wd_from_filename($0) }
         guard wd >= 0 else { return false }
         // The same inode under a tree watch (through a symlink): the tree's events already reach us.
         if byWD[wd] == nil { ancestorWatches[wd] = dir }
@@ -570,7 +576,7 @@ private final class Core: @unchecked Sendable {
             ancestorWatches.removeValue(forKey: wd)
             let prefix = directory == "/" ? "/" : directory + "/"
             if !byPath.keys.contains(where: { $0 == directory || $0.hasPrefix(prefix) }) {
-                inotifytools_replace_filename(prefix, "\u{1}ignored/\(wd)/")
+                replaceFilename(prefix, "\u{1}ignored/\(wd)/")
             }
         } else if mask & Mask.deleteSelf != 0 {
             return  // IN_IGNORED follows
@@ -599,7 +605,7 @@ private final class Core: @unchecked Sendable {
     /// The directory path of a watch descriptor, as libinotifytools knows it, without the trailing slash.
     private func watchedPath(_ wd: Int32) -> String? {
         guard let raw = inotifytools_filename_from_wd(wd) else { return nil }
-        var name = String(cString: raw)
+        var name = PathName.decode(cString: raw)
         guard !name.isEmpty, byWD[wd] != nil else { return nil }
         while name.count > 1 && name.hasSuffix("/") { name.removeLast() }
         return name
@@ -650,12 +656,14 @@ private final class Core: @unchecked Sendable {
 
     private func addRoot(_ root: String) throws(WatchError) -> Int {
         var info = stat()
-        guard lstat(root, &info) == 0 || stat(root, &info) == 0 else {
+        guard PathName.withCString(root, { lstat($0, &info) == 0 || stat($0, &info) == 0 }) else {
             throw WatchError.watchFailed(path: root, errno: errno)
         }
         if info.st_mode & S_IFMT == S_IFLNK {
             // The root itself may be a symlink the operator chose; nothing below it is followed.
-            guard stat(root, &info) == 0 else { throw WatchError.watchFailed(path: root, errno: errno) }
+            guard PathName.withCString(root, { stat($0, &info) }) == 0 else {
+                throw WatchError.watchFailed(path: root, errno: errno)
+            }
         }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw WatchError.watchFailed(path: root, errno: ENOTDIR) }
         roots.insert(root)
@@ -738,7 +746,7 @@ private final class Core: @unchecked Sendable {
 
     /// The entries of `dir` (name, is a real directory), without following symlinks. Empty if unreadable.
     private func listDirectory(_ dir: String) -> [(String, Bool)] {
-        guard let handle = opendir(dir) else {
+        guard let handle = PathName.withCString(dir, { opendir($0) }) else {
             let code = errno
             if code != ENOENT && code != ENOTDIR {
                 logger.error(
@@ -752,13 +760,15 @@ private final class Core: @unchecked Sendable {
         var result: [(String, Bool)] = []
         while let entry = readdir(handle) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { PathName.decode(cString: $0) }
             }
             if name == "." || name == ".." { continue }
             var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
             if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
                 var info = stat()
-                isDirectory = lstat(dir + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                isDirectory =
+                    PathName.withCString(dir + "/" + name, { lstat($0, &info) }) == 0
+                    && info.st_mode & S_IFMT == S_IFDIR
             }
             result.append((name, isDirectory))
         }
@@ -768,7 +778,7 @@ private final class Core: @unchecked Sendable {
     /// Puts one watch on directory `dir` and checks that libinotifytools recorded it.
     private func addWatch(_ dir: String, follow: Bool) throws(WatchError) {
         var info = stat()
-        let statResult = follow ? stat(dir, &info) : lstat(dir, &info)
+        let statResult = PathName.withCString(dir) { follow ? stat($0, &info) : lstat($0, &info) }
         guard statResult == 0 else { throw WatchError.watchFailed(path: dir, errno: errno) }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw WatchError.watchFailed(path: dir, errno: ENOTDIR) }
         let device = UInt64(info.st_dev)
@@ -779,17 +789,17 @@ private final class Core: @unchecked Sendable {
             forget(wd: known.wd)
         }
         let slashed = dir == "/" ? dir : dir + "/"
-        let stale = inotifytools_wd_from_filename(slashed)
+        let stale = PathName.withCString(slashed) { inotifytools_wd_from_filename($0) }
         if stale >= 0 && byWD[stale] == nil {
             // libinotifytools keeps the record of a watch the kernel dropped; move it out of the way so the
             // new watch's record can take the name.
-            inotifytools_replace_filename(slashed, "\u{1}stale/\(stale)/")
+            replaceFilename(slashed, "\u{1}stale/\(stale)/")
         }
         let mask = Mask.watch | (follow ? 0 : Mask.dontFollow)
-        guard inotifytools_watch_file(slashed, Int32(bitPattern: mask)) == 1 else {
+        guard PathName.withCString(slashed, { inotifytools_watch_file($0, Int32(bitPattern: mask)) }) == 1 else {
             throw WatchError.watchFailed(path: dir, errno: Int32(inotifytools_error()))
         }
-        let wd = inotifytools_wd_from_filename(slashed)
+        let wd = PathName.withCString(slashed) { inotifytools_wd_from_filename($0) }
         // It was an ancestor watch of a lost root: the tree mask (a superset) replaced that one.
         if wd >= 0 { ancestorWatches.removeValue(forKey: wd) }
         guard wd >= 0 else {
@@ -810,10 +820,16 @@ private final class Core: @unchecked Sendable {
         watchCount.store(byPath.count, ordering: .relaxed)
     }
 
+    /// Renames libinotifytools' records of paths starting with `from` (it keeps the kernel's bytes).
+    private func replaceFilename(_ from: String, _ to: String) {
+        PathName.withCString(from) { old in PathName.withCString(to) { new in inotifytools_replace_filename(old, new) }
+        }
+    }
+
     /// A directory was renamed inside the tree: rewrite the paths of every watch below it.
     private func renameTree(from: String, to: String) {
         guard from != to else { return }
-        inotifytools_replace_filename(from + "/", to + "/")
+        replaceFilename(from + "/", to + "/")
         let prefix = from + "/"
         for (path, watched) in byPath where path == from || path.hasPrefix(prefix) {
             let moved = to + path.dropFirst(from.count)
@@ -858,7 +874,7 @@ private final class Core: @unchecked Sendable {
         forget(wd: wd)
         let prefix = path + "/"
         if !byPath.keys.contains(where: { $0 == path || $0.hasPrefix(prefix) }) {
-            inotifytools_replace_filename(prefix, "\u{1}ignored/\(wd)/")
+            replaceFilename(prefix, "\u{1}ignored/\(wd)/")
         }
         roots.remove(path)
     }

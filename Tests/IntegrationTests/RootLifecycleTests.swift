@@ -181,3 +181,69 @@ import Testing
         #expect(readJSONLines(feed).allSatisfy { $0["type"] as? String == "created" })
     }
 }
+
+/// Names that are not valid UTF-8 (a Latin-1 "é", say) are recorded with the escape of schema/README.md and
+/// rebuilt by replay byte for byte.
+@Suite struct NonUTF8NameTests {
+    typealias Harness = DaemonTests.Harness
+
+    /// Creates `name` (raw bytes) under `dir` with `text`.
+    func create(_ dir: URL, _ name: [UInt8], _ text: String) {
+        let path = Array(dir.path.utf8) + [UInt8(ascii: "/")] + name + [0]
+        let fd = path.withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT, 0o644)
+        }
+        #expect(fd >= 0)
+        _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
+    func rename(_ dir: URL, _ from: [UInt8], _ to: [UInt8]) {
+        let a = Array(dir.path.utf8) + [UInt8(ascii: "/")] + from + [0]
+        let b = Array(dir.path.utf8) + [UInt8(ascii: "/")] + to + [0]
+        let result = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                Glibc.rename(
+                    UnsafeRawPointer(pa.baseAddress!).assumingMemoryBound(to: CChar.self),
+                    UnsafeRawPointer(pb.baseAddress!).assumingMemoryBound(to: CChar.self))
+            }
+        }
+        #expect(result == 0)
+    }
+
+    /// The raw names in `dir`.
+    func names(_ dir: String) -> Set<[UInt8]> {
+        guard let handle = opendir(dir) else { return [] }
+        defer { closedir(handle) }
+        var result: Set<[UInt8]> = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { result.insert(name) }
+        }
+        return result
+    }
+
+    @Test func aNameThatIsNotUTF8IsRecordedFaithfullyAndReplayedToTheSameBytes() throws {
+        let h = try Harness()
+        try h.start()
+        let latin1: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".txt".utf8)
+        let other: [UInt8] = Array("caf".utf8) + [0xE8] + Array(".txt".utf8)
+        create(h.articles, latin1, "un article\n")
+        #expect(eventually { h.records.contains { $0["path"] as? String == "caf\\xe9.txt" } }, "\(h.records)")
+        create(h.articles, Array("keep".utf8) + [0xFF] + Array(".txt".utf8), "stays\n")
+        rename(h.articles, latin1, other)
+        #expect(
+            eventually {
+                h.records.contains { $0["type"] as? String == "moved" && $0["path"] as? String == "caf\\xe8.txt" }
+            })
+        #expect(h.stop() == 0)
+        let paths = h.records.compactMap { $0["path"] as? String }
+        #expect(!paths.contains { $0.unicodeScalars.contains("\u{FFFD}") }, "no replacement characters: \(paths)")
+        #expect(!h.records.contains { $0["type"] as? String == "deleted" }, "a rename is not a delete")
+        let out = try TempDir("redline-replay")
+        let replay = try runRedline(["replay", "--feed", h.data.path + "/feed", "--to", out.path])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(names(out.path) == names(h.articles.path), "replay recreates the exact bytes of every name")
+        #expect(names(out.path).contains(other))
+    }
+}
