@@ -227,6 +227,16 @@ private final class Core: @unchecked Sendable {
     private var roots: Set<String> = []
     private var wakeDirectory: String?
     private var wakeWD: Int32 = -1
+    /// Filesystem work waiting for the event queue to be drained (a stack: depth first).
+    private enum Deferred {
+        case walk(String, synthetic: Bool)
+        case overflowWalked
+    }
+    private var deferred: [Deferred] = []
+    private var drainRequested = false
+    private var drained = false
+    /// Directories walked per drained queue.
+    private static let walkChunk = 256
     /// Directory `movedFrom`s waiting for their `movedTo`: cookie -> (old path, when seen).
     private var dirMoves: [UInt32: (path: String, at: ContinuousClock.Instant)] = [:]
     /// Roots that were deleted or moved away, waiting for a directory to appear at their path again.
@@ -318,6 +328,7 @@ private final class Core: @unchecked Sendable {
                 reply.send(0)
             case .removeRoot(let root, let reply):
                 let removed = removeTree(root)
+                forgetDeferred(under: root)
                 if lostRoots.remove(root) != nil { resetAncestorWatches() }
                 reply.send(removed)
             }
@@ -353,7 +364,10 @@ private final class Core: @unchecked Sendable {
             drainRequests(answerOnly: false)
             expireDirectoryMoves(now: .now)
             if let due = nextLostRootPoll, ContinuousClock.now >= due { findLostRoots() }
+            runDeferred()
             guard let raw = inotifytools_next_event(1) else {
+                // Nothing to read: the queue is drained, whatever became of the marker.
+                if drainRequested { drained = true }
                 let code = Int32(inotifytools_error())
                 if code != 0 && code != EINTR {
                     logger.error("inotify read failed", metadata: ["errno": "\(code)"])
@@ -395,13 +409,17 @@ private final class Core: @unchecked Sendable {
 
     private func handle(mask: UInt32, wd: Int32, cookie: UInt32, name: String) {
         // A wake-up: the loop serves requests next.
-        if wd == wakeWD && mask & Mask.overflow == 0 { return }
+        if wd == wakeWD && mask & Mask.overflow == 0 {
+            if drainRequested { drained = true }
+            return
+        }
         if mask & Mask.overflow != 0 {
             logger.warning("inotify queue overflowed; rescanning every root")
-            for root in roots.sorted() { _ = try? walk(root, synthetic: false) }
-            emit(.overflow, "", isDirectory: false)
-            // The way back of a lost root may be among the events lost.
-            if !lostRoots.isEmpty { findLostRoots() }
+            // Walked (for directories made while events were lost) after the queue is drained; the overflow is
+            // reported, and lost roots looked for, once that walk is done.
+            deferred.insert(.overflowWalked, at: 0)
+            deferred += roots.sorted().map { .walk($0, synthetic: false) }
+            drainRequested = false
             return
         }
         if let ancestor = ancestorWatches[wd] {
@@ -484,6 +502,7 @@ private final class Core: @unchecked Sendable {
     /// reported under the old path), say so loudly, and wait for it to come back.
     private func rootLost(_ root: String, _ what: String) {
         _ = removeTree(root)
+        forgetDeferred(under: root)
         lostRoots.insert(root)
         let message =
             "watched root \(root) \(what); its articles are recorded as deleted, and it is watched again as soon as "
@@ -646,12 +665,10 @@ private final class Core: @unchecked Sendable {
     // MARK: Directories
 
     /// A directory appeared inside the tree: watch it (and everything below), reporting what is already inside.
+    /// A directory appeared in the tree: it and everything below it are watched and reported, after the events
+    /// already queued have been read (``runDeferred()``).
     private func directoryAppeared(_ path: String) {
-        do {
-            _ = try walk(path, synthetic: true)
-        } catch {
-            logger.error("\(error.description)", metadata: ["watch.path": "\(path)"])
-        }
+        deferred.append(.walk(path, synthetic: true))
     }
 
     private func addRoot(_ root: String) throws(WatchError) -> Int {
@@ -679,53 +696,105 @@ private final class Core: @unchecked Sendable {
         var stack = [top]
         var count = 0
         while let dir = stack.popLast() {
-            do {
-                try addWatch(dir, follow: followRoot && dir == top)
-                count += 1
-                if !unreadable.isEmpty { unreadable.remove(dir) }
-            } catch {
-                switch error.code {
-                case .watchLimitReached:
-                    let first = !limitReached.exchange(true, ordering: .relaxed)
-                    if synthetic {
-                        // No caller to throw to: say it once here.
-                        if first { logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"]) }
-                        // Unwatched, but what is there now must still be seen once.
-                        reportContents(of: dir)
-                        continue
-                    }
-                    throw WatchError.watchFailed(path: dir, errno: ENOSPC, watched: count)
-                case .notFound, .notADirectory:
-                    // Gone (or replaced by a file) during the walk: its removal is reported by the parent.
-                    if dir == top && !synthetic { throw error }
-                    continue
-                case .permissionDenied where dir != top || synthetic:
-                    // inotify needs read permission on the directory, but the parent's watch reports a chmod of it
-                    // (IN_ATTRIB), and `handle` retries then: log once, not at every retry.
-                    if unreadable.insert(dir).inserted {
-                        logger.error(
-                            "\(error.description); it is watched as soon as that is done",
-                            metadata: ["watch.path": "\(dir)"])
-                    }
-                    continue
-                default:
-                    if dir == top && !synthetic { throw error }
-                    logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"])
-                    continue
+            let isTop = dir == top
+            stack += try walkStep(
+                dir, synthetic: synthetic, follow: followRoot && isTop, strict: isTop && !synthetic, count: &count)
+        }
+        return count
+    }
+
+    /// Watches one directory of a walk and lists it; returns the subdirectories to walk next.
+    /// - Parameter strict: throw the directory's own failure (the root of an `addRoot`) instead of logging it.
+    private func walkStep(_ dir: String, synthetic: Bool, follow: Bool, strict: Bool, count: inout Int)
+        throws(WatchError) -> [String]
+    {
+        do {
+            try addWatch(dir, follow: follow)
+            count += 1
+            if !unreadable.isEmpty { unreadable.remove(dir) }
+        } catch {
+            switch error.code {
+            case .watchLimitReached:
+                let first = !limitReached.exchange(true, ordering: .relaxed)
+                if synthetic || !strict {
+                    // No caller to throw to: say it once here.
+                    if first { logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"]) }
+                    // Unwatched, but what is there now must still be seen once.
+                    if synthetic { reportContents(of: dir) }
+                    return []
                 }
+                throw WatchError.watchFailed(path: dir, errno: ENOSPC, watched: count)
+            case .notFound, .notADirectory:
+                // Gone (or replaced by a file) during the walk: its removal is reported by the parent.
+                if strict { throw error }
+                return []
+            case .permissionDenied where !strict:
+                // inotify needs read permission on the directory, but the parent's watch reports a chmod of it
+                // (IN_ATTRIB), and `handle` retries then: log once, not at every retry.
+                if unreadable.insert(dir).inserted {
+                    logger.error(
+                        "\(error.description); it is watched as soon as that is done",
+                        metadata: ["watch.path": "\(dir)"])
+                }
+                return []
+            default:
+                if strict { throw error }
+                logger.error("\(error.description)", metadata: ["watch.path": "\(dir)"])
+                return []
             }
-            for (name, isDirectory) in listDirectory(dir) {
-                let child = dir == "/" ? "/" + name : dir + "/" + name
-                if isDirectory {
-                    if synthetic { emit(.create, child, isDirectory: true) }
-                    stack.append(child)
-                } else if synthetic {
-                    emit(.create, child, isDirectory: false)
-                    emit(.closeWrite, child, isDirectory: false)
+        }
+        var subdirectories: [String] = []
+        for (name, isDirectory) in listDirectory(dir) {
+            let child = dir == "/" ? "/" + name : dir + "/" + name
+            if isDirectory {
+                if synthetic { emit(.create, child, isDirectory: true) }
+                subdirectories.append(child)
+            } else if synthetic {
+                emit(.create, child, isDirectory: false)
+                emit(.closeWrite, child, isDirectory: false)
+            }
+        }
+        return subdirectories
+    }
+
+    // MARK: Deferred walks
+
+    /// Drops deferred walks of `root`'s tree (it is no longer watched).
+    private func forgetDeferred(under root: String) {
+        deferred.removeAll { item in
+            guard case .walk(let dir, _) = item else { return false }
+            return dir == root || dir.hasPrefix(root + "/")
+        }
+    }
+
+    /// Runs a bounded share of the deferred walks, but only once the kernel queue has been read up to a marker
+    /// sent after they were queued: events are drained first, filesystem work comes after (as Watchman's notify
+    /// thread hands crawling to another), so a large directory moved in cannot make the kernel queue overflow.
+    private func runDeferred() {
+        guard !deferred.isEmpty else { return }
+        if drained {
+            drained = false
+            drainRequested = false
+            var budget = Self.walkChunk
+            var count = 0
+            while budget > 0, let item = deferred.popLast() {
+                switch item {
+                case .walk(let dir, let synthetic):
+                    budget -= 1
+                    let children =
+                        (try? walkStep(dir, synthetic: synthetic, follow: false, strict: false, count: &count)) ?? []
+                    deferred += children.map { .walk($0, synthetic: synthetic) }
+                case .overflowWalked:
+                    // Every directory made while events were lost has a watch now: the daemon's rescan misses nothing.
+                    emit(.overflow, "", isDirectory: false)
+                    if !lostRoots.isEmpty { findLostRoots() }
                 }
             }
         }
-        return count
+        if !deferred.isEmpty && !drainRequested {
+            drainRequested = true
+            wake()
+        }
     }
 
     /// Reports the files and directories below an unwatched directory as created.
