@@ -35,13 +35,48 @@ public final class Daemon: Service, Sendable {
         self.logger = logger
     }
 
-    /// Opens the feed and state, reconciles, reports ready, and runs until graceful shutdown.
+    /// Opens the feed and state, reconciles, reports ready, and runs until graceful shutdown or cancellation.
     ///
-    /// A full disk under the state store is waited out in-process (``DiskSpaceWait``), not thrown.
+    /// Only awaits: the pipeline thread opens the feed (recovery, `fdatasync`), the watcher (which may spin
+    /// for its library) and the state store (`quick_check`), so no blocking work runs on Swift's cooperative
+    /// pool. SIGHUP is read by a child task of this one and ends with it. A full disk under the state store
+    /// is waited out in-process (``DiskSpaceWait``), not thrown.
     ///
     /// - Throws: `DaemonError` (`.unavailable` when another process holds the feed, `.io` when a
     ///   write or `fdatasync` fails: the process must exit non-zero so systemd restarts it).
     public func run() async throws {
+        let inbox = Inbox(capacity: config.eventQueueCapacity, logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { inbox.push(.reload) }
+            }
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                        let thread = Thread {
+                            do {
+                                try self.runPipeline(inbox: inbox)
+                                continuation.resume()
+                            } catch {
+                                continuation.resume(throwing: error)
+                            }
+                        }
+                        thread.name = "redline-pipeline"
+                        thread.start()
+                    }
+                } onGracefulShutdown: {
+                    inbox.push(.stop)
+                }
+            } onCancel: {
+                inbox.push(.stop)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The pipeline thread's work: open the feed, the watcher and the state store, then run the loop until
+    /// shutdown.
+    private func runPipeline(inbox: Inbox) throws {
         // On a new data directory a missing root is a mistake in the config; once the feed has a history, it
         // is a root that vanished (or is not mounted yet) and is waited for, as a root lost while running.
         if !FileManager.default.fileExists(atPath: config.dataDir + "/feed/" + "feed.id") { try config.checkRoots() }
@@ -59,44 +94,16 @@ public final class Daemon: Service, Sendable {
         }
         let watcher: InotifyWatcher
         do {
-            watcher = try InotifyWatcher(logger: logger)
+            // Events go straight from the inotify thread into the bounded inbox; those that arrive while we
+            // reconcile wait there and are settled afterwards.
+            watcher = try InotifyWatcher(logger: logger, onEvent: { inbox.push(.event($0)) })
         } catch {
             throw DaemonError(.io, error.description, errno: error.errno)
         }
         defer { watcher.stop() }
-        let inbox = Inbox(capacity: config.eventQueueCapacity, logger: logger)
-        // Events that arrive while we reconcile wait in the stream and are settled afterwards.
-        let forward = Task.detached {
-            for await event in watcher.events { inbox.push(.event(event)) }
-        }
-        defer { forward.cancel() }
-        let hangups = Task.detached {
-            for await _ in await UnixSignalsSequence(trapping: .sighup) { inbox.push(.reload) }
-        }
-        defer { hangups.cancel() }
-        try await withGracefulShutdownHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                let thread = Thread {
-                    do {
-                        try self.runPipeline(feed: feed, watcher: watcher, inbox: inbox)
-                        continuation.resume()
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
-                }
-                thread.name = "redline-pipeline"
-                thread.start()
-            }
-        } onGracefulShutdown: {
-            inbox.push(.stop)
-        }
-    }
-
-    /// The pipeline thread's work: open the state store, then run the loop until shutdown.
-    private func runPipeline(feed: FeedWriter, watcher: InotifyWatcher, inbox: Inbox) throws {
         let space = DiskSpaceWait(inbox: inbox, notifier: notifier, logger: logger)
         do {
-            // Opened on this thread: on a full disk it waits for space, and SIGTERM still ends the wait.
+            // On a full disk the open waits for space, and SIGTERM still ends the wait.
             let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger, space: space)
             let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
             pipeline.retryingStateWrites = space.retrying

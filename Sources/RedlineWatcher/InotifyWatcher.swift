@@ -43,12 +43,14 @@ public final class InotifyWatcher: Sendable {
     public let events: AsyncStream<WatchEvent>
 
     /// Starts the owner thread and initialises libinotifytools.
+    /// - Parameter onEvent: when given, called on the owner thread with every event instead of yielding it to
+    ///   ``events`` (which then only finishes): for a consumer on a thread of its own, with no task in between.
     /// - Throws: `.initFailed` when inotify cannot be initialised, `.busy` when another watcher owns the library.
-    public init(logger: Logger) throws(WatchError) {
+    public init(logger: Logger, onEvent: (@Sendable (WatchEvent) -> Void)? = nil) throws(WatchError) {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self, bufferingPolicy: .unbounded)
         events = stream
         try LibrarySlot.acquire()
-        let core = Core(logger: logger, continuation: continuation)
+        let core = Core(logger: logger, continuation: continuation, onEvent: onEvent)
         self.core = core
         let started = Reply<WatchError?>()
         let thread = Thread { core.run(started: started) }
@@ -249,9 +251,15 @@ private final class Core: @unchecked Sendable {
     /// Directories that could not be watched for lack of permission, retried when their mode changes.
     private var unreadable: Set<String> = []
 
-    init(logger: Logger, continuation: AsyncStream<WatchEvent>.Continuation) {
+    let onEvent: (@Sendable (WatchEvent) -> Void)?
+
+    init(
+        logger: Logger, continuation: AsyncStream<WatchEvent>.Continuation,
+        onEvent: (@Sendable (WatchEvent) -> Void)? = nil
+    ) {
         self.logger = logger
         self.continuation = continuation
+        self.onEvent = onEvent
     }
 
     /// Absolute, without a trailing slash or `.`/`..` components (symlinks are not resolved).
@@ -404,7 +412,8 @@ private final class Core: @unchecked Sendable {
     }
 
     private func emit(_ kind: WatchEvent.Kind, _ path: String, isDirectory: Bool, cookie: UInt32 = 0) {
-        continuation.yield(WatchEvent(kind: kind, path: path, isDirectory: isDirectory, cookie: cookie))
+        let event = WatchEvent(kind: kind, path: path, isDirectory: isDirectory, cookie: cookie)
+        if let onEvent { onEvent(event) } else { continuation.yield(event) }
     }
 
     private func handle(mask: UInt32, wd: Int32, cookie: UInt32, name: String) {
