@@ -920,7 +920,7 @@ private final class Core: @unchecked Sendable {
 
     /// Directory moves whose `movedTo` never came went out of the tree: drop their watches.
     private func expireDirectoryMoves(now: ContinuousClock.Instant) {
-        for (cookie, move) in dirMoves where now - move.at > .milliseconds(500) {
+        for (cookie, move) in dirMoves where now - move.at > WatchEvent.pairingTimeout {
             dirMoves.removeValue(forKey: cookie)
             _ = removeTree(move.path)
         }

@@ -99,7 +99,7 @@ public struct Settler: Sendable {
     private var counter: UInt64 = 0
 
     /// Creates a settler with the given quiet period and rename-pairing timeout.
-    public init(settle: Duration = .milliseconds(50), pairTimeout: Duration = .milliseconds(100)) {
+    public init(settle: Duration = .milliseconds(50), pairTimeout: Duration = WatchEvent.pairingTimeout) {
         self.settle = settle
         self.pairTimeout = pairTimeout
     }

@@ -3,6 +3,11 @@
 /// Paths are absolute and never end in `/`. Events made up by the backend (the contents of a directory that
 /// appeared after the watch was set) have the same shape as kernel ones, so consumers need not tell them apart.
 public struct WatchEvent: Sendable, Equatable, CustomStringConvertible {
+    /// How long a `movedFrom` waits for its `movedTo` before it counts as a move out of the tree: one value
+    /// for the backend (a directory's watches) and the ``Settler`` (a file's rename), so the two never
+    /// disagree about the same rename. The kernel queues both halves together; this only covers our latency.
+    public static let pairingTimeout: Duration = .milliseconds(500)
+
     /// What happened, one inotify bit each.
     public enum Kind: Sendable, Equatable {
         /// `IN_CREATE`: a file or directory appeared in a watched directory.
