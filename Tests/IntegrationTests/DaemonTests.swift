@@ -19,11 +19,14 @@ import Testing
         }
 
         func start(_ extra: [String] = []) throws {
+            let notify = try NotifySocket()
             let process = try RunningRedline(
-                ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra)
+                ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra,
+                environment: notify.environment)
             daemon = process
-            // Ready once it logs that it is watching (after the startup reconciliation).
-            #expect(eventually { process.stderr.contains("watching") }, "daemon did not start: \(process.stderr)")
+            // Ready when it says READY=1 (after the startup reconciliation), as systemd would hear it.
+            #expect(
+                notify.wait(for: "READY=1") { !process.process.isRunning }, "daemon did not start: \(process.stderr)")
         }
 
         func stop() -> Int32? {
@@ -171,9 +174,10 @@ import Testing
             """.write(to: config, atomically: true, encoding: .utf8)
         }
         try writeConfig("log_level = \"info\"")
-        let daemon = try RunningRedline(["run", "--config", config.path])
+        let notify = try NotifySocket()
+        let daemon = try RunningRedline(["run", "--config", config.path], environment: notify.environment)
         h.daemon = daemon
-        #expect(eventually { daemon.stderr.contains("watching") })
+        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
         try h.write("a.txt", "one\n")
         #expect(h.waitForRecords(1))
 

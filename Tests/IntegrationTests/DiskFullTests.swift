@@ -75,11 +75,14 @@ struct DiskFullTests {
         }
 
         func start() throws {
-            let process = try RunningRedline([
-                "run", "--watch", articles.path, "--data-dir", data.path, "--fsync", "never", "--settle-ms", "20",
-            ])
+            let notify = try NotifySocket()
+            let process = try RunningRedline(
+                [
+                    "run", "--watch", articles.path, "--data-dir", data.path, "--fsync", "never", "--settle-ms", "20",
+                ], environment: notify.environment)
             daemon = process
-            #expect(eventually { process.stderr.contains("watching") }, "daemon did not start: \(process.stderr)")
+            #expect(
+                notify.wait(for: "READY=1") { !process.process.isRunning }, "daemon did not start: \(process.stderr)")
         }
 
         var records: [[String: Any]] { readJSONLines(data.appendingPathComponent("feed/changes.jsonl")) }

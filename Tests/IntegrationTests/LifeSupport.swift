@@ -43,9 +43,11 @@ final class DaemonLife: @unchecked Sendable {
     /// Starts the daemon and waits until it reports ready; a start that exits first is counted as refused.
     @discardableResult
     func start(environment: [String: String] = [:]) throws -> Bool {
-        let process = try RunningRedline(["run", "--config", config.path], environment: environment)
+        let notify = try NotifySocket()
+        let process = try RunningRedline(
+            ["run", "--config", config.path], environment: environment.merging(notify.environment) { $1 })
         daemon = process
-        let ready = eventually(seconds: 60) { process.stderr.contains("watching") || !process.process.isRunning }
+        let ready = notify.wait(for: "READY=1") { !process.process.isRunning }
         guard ready, process.process.isRunning else {
             refusedStarts.append(process.stderr)
             daemon = nil

@@ -173,3 +173,57 @@ func readJSONLines(_ url: URL) -> [[String: Any]] {
         try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
     }
 }
+
+/// A notify socket of the test's own, as systemd gives a `Type=notify` service: the daemon's `READY=1`
+/// says it is ready, so tests need not read its log or guess from timing.
+final class NotifySocket: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+    private var received = ""
+
+    init() throws {
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "redline-notify-\(UUID().uuidString.prefix(8))"
+            )
+            .path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard fd >= 0, bound == 0 else { throw CocoaError(.fileWriteUnknown) }
+        // A daemon started as another user (setpriv, unshare) must be able to send to it.
+        chmod(path, 0o777)
+    }
+
+    /// The environment that points a child at this socket.
+    var environment: [String: String] { ["NOTIFY_SOCKET": path] }
+
+    /// Waits until a message containing `state` (e.g. `READY=1`) has arrived, or `seconds` pass, or
+    /// `gaveUp` says to stop (the process exited).
+    func wait(for state: String, seconds: Double = 60, gaveUp: () -> Bool = { false }) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            if received.contains(state) { return true }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 50) > 0 {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { received += String(decoding: buffer[0..<n], as: UTF8.self) + "\n" }
+            } else if gaveUp() {
+                return received.contains(state)
+            }
+        }
+        return received.contains(state)
+    }
+
+    deinit {
+        close(fd)
+        unlink(path)
+    }
+}

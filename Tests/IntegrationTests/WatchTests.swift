@@ -173,13 +173,14 @@ import Testing
         let script = """
             echo 3 > /proc/sys/user/max_inotify_watches && exec "$0" run --config "$1" --data-dir "$2"
             """
+        let notify = try NotifySocket()
         let daemon = try RunningRedline(
             [
                 "--user", "--map-root-user", "sh", "-c", script, RedlineBinary.url.path, config.path,
                 dir.appending("var").path,
             ],
-            executable: URL(fileURLWithPath: "/usr/bin/unshare"))
-        #expect(eventually { daemon.stderr.contains("watching") })
+            environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/unshare"))
+        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
         try Data("deep in an unwatched directory\n".utf8).write(to: deep.appendingPathComponent("deep.txt"))
         let feed = dir.appending("var/feed/changes.jsonl")
         #expect(eventually { readJSONLines(feed).contains { $0["path"] as? String == "a/b/c/d/e/f/deep.txt" } })
@@ -203,12 +204,13 @@ import Testing
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         _ = try runProcess(URL(fileURLWithPath: "/bin/chown"), ["nobody", data.path])
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+        let notify = try NotifySocket()
         let daemon = try RunningRedline(
             [
                 "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
                 articles.path, "--data-dir", data.path,
-            ], executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
-        #expect(eventually { daemon.stderr.contains("watching") }, "\(daemon.stderr)")
+            ], environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
+        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
         let secret = articles.appendingPathComponent("secret.txt")
         // Created unreadable from the start (root writes it; the daemon runs as nobody), then saved again.
         #expect(
