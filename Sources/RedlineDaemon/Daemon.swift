@@ -362,8 +362,16 @@ final class Loop: @unchecked Sendable {
     }
 
     func run() throws {
+        // A test hook: a stop request once this many records are written during the startup scan, so the
+        // interrupted-start test interrupts at a checkpoint instead of racing a signal against a big tree.
+        let interruptAfter = ProcessInfo.processInfo.environment["REDLINE_TEST_INTERRUPT_STARTUP_AFTER"].flatMap {
+            Int($0)
+        }
         pipeline.checkpoint = { [unowned self] in
             keepAlive()
+            if let interruptAfter, pipeline.recordsWritten >= interruptAfter, !inbox.stopRequested {
+                inbox.push(.stop)
+            }
             return inbox.stopRequested
         }
         try pipeline.catchUpState()

@@ -79,10 +79,13 @@ extension Redline {
             let logger = makeLogger(label: "redline", level: config.logLevel)
             let daemon = Daemon(
                 config: config, reload: load, setLogLevel: { LogLevel.shared.set($0) }, logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
+            // The daemon returns by itself only after a clean stop (all committed): that ends the group cleanly.
+            var configuration = ServiceGroupConfiguration(
+                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Below the unit's TimeoutStopSec=30s, so the group, not systemd's SIGKILL, ends a stuck shutdown.
+            configuration.maximumGracefulShutdownDuration = .seconds(20)
+            let group = ServiceGroup(configuration: configuration)
             do {
                 try await group.run()
             } catch let error as DaemonError {
