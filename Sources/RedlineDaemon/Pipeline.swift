@@ -16,22 +16,22 @@ import RedlineWatcher
 /// only then applied to the state store, in the same order.
 final class Pipeline {
     private(set) var config: DaemonConfig
-    private var filters: [String: ArticleFilter] = [:]
+    var filters: [String: ArticleFilter] = [:]
     private(set) var feed: FeedWriter
     let state: StateStore
-    private let logger: Logger
+    let logger: Logger
 
-    private var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
-    private var touches: [StateUpdate] = []
+    var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
+    var touches: [StateUpdate] = []
     /// Articles changed by the batch being built; `.some(nil)` means deleted.
-    private var overlay: [Key: ArticleState?] = [:]
+    var overlay: [Key: ArticleState?] = [:]
     /// Rejected versions decided in the batch being built (the store keeps the committed ones),
     /// so an unchanged bad file is reported once, across restarts too.
-    private var rejectedOverlay: [Key: String?] = [:]
+    var rejectedOverlay: [Key: String?] = [:]
     /// Paths already logged as unreadable, so a permission problem is logged once.
-    private var warned: Set<Key> = []
+    var warned: Set<Key> = []
     /// Records appended since start.
-    private(set) var recordsWritten = 0
+    var recordsWritten = 0
     /// Called between files of a long reconciliation: the daemon pings its watchdog there, and a
     /// `true` result (shutdown requested) stops the reconciliation early. Nothing is lost by
     /// stopping: what was not compared yet is compared at the next start.
@@ -106,7 +106,7 @@ final class Pipeline {
     }
 
     /// The root and relative path of `absolute` when it is an article under a watched root.
-    private func article(at absolute: String) -> Key? {
+    func article(at absolute: String) -> Key? {
         guard let key = locate(absolute), let filter = filters[key.root], filter.isArticle(key.path) else {
             return nil
         }
@@ -114,7 +114,7 @@ final class Pipeline {
     }
 
     /// The root and relative path of `absolute` under the longest matching root.
-    private func locate(_ absolute: String) -> Key? {
+    func locate(_ absolute: String) -> Key? {
         var best: String?
         for root in filters.keys where absolute.hasPrefix(root + "/") && root.count > (best?.count ?? -1) {
             best = root
@@ -123,20 +123,20 @@ final class Pipeline {
         return Key(root: root, path: String(absolute.dropFirst(root.count + 1)))
     }
 
-    private func current(_ key: Key) throws -> ArticleState? {
+    func current(_ key: Key) throws -> ArticleState? {
         if let amended = overlay[key] { return amended }
         return try state.article(root: key.root, path: key.path)
     }
 
-    private func rejectedVersion(_ key: Key) throws -> String? {
+    func rejectedVersion(_ key: Key) throws -> String? {
         if let amended = rejectedOverlay[key] { return amended }
         return try state.rejectedVersion(root: key.root, path: key.path)
     }
 
-    private func absolute(_ key: Key) -> String { key.root + "/" + key.path }
+    func absolute(_ key: Key) -> String { key.root + "/" + key.path }
 
     /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
-    private func look(at key: Key) throws {
+    func look(at key: Key) throws {
         let previous = try current(key)
         let read = ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes)
         switch read {
@@ -226,7 +226,7 @@ final class Pipeline {
     }
 
     /// A rename of a file: one `moved` record keeps the article's history continuous.
-    private func moved(from: String, to: String) throws {
+    func moved(from: String, to: String) throws {
         let source = article(at: from)
         let destination = article(at: to)
         guard let source, let previous = try current(source) else {
@@ -297,186 +297,5 @@ final class Pipeline {
             try look(at: Key(root: article.root, path: article.path))
         }
         try commit()
-    }
-
-    // MARK: - Batching
-
-    private func emit(_ record: FeedRecord, _ updates: [StateUpdate], _ key: Key?, _ next: ArticleState?) {
-        pending.append((record, updates))
-        if let key { overlay[key] = .some(next) }
-    }
-
-    /// Appends the batch to the feed, then applies it to the state store.
-    func commit() throws {
-        guard !pending.isEmpty || !touches.isEmpty else { return }
-        let written = try feed.append(pending.map(\.record))
-        var updates: [StateUpdate] = []
-        for (index, entry) in pending.enumerated() {
-            for update in entry.updates {
-                if case .upsert(var article) = update {
-                    article.lastSeq = written[index].seq
-                    updates.append(.upsert(article))
-                } else {
-                    updates.append(update)
-                }
-            }
-        }
-        updates += touches
-        recordsWritten += written.count
-        for record in written {
-            logger.debug(
-                "\(record.type.rawValue) \(record.path)",
-                metadata: ["feed.seq": "\(record.seq)", "article.path": "\(record.root)/\(record.path)"])
-        }
-        pending.removeAll(keepingCapacity: true)
-        touches.removeAll(keepingCapacity: true)
-        overlay.removeAll(keepingCapacity: true)
-        rejectedOverlay.removeAll(keepingCapacity: true)
-        // The records are durable in the feed already; a store that cannot take them yet waits (full disk)
-        // and then takes exactly these updates, so it ends where the feed is.
-        let (feedID, lastSeq) = (feed.feedID, feed.lastSeq)
-        try retryingStateWrites { try state.apply(updates, feedID: feedID, lastSeq: lastSeq) }
-    }
-
-    // MARK: - Reconciliation
-
-    /// Compares each root's tree with the state store and records what changed while we were not looking.
-    ///
-    /// Fast path: a file whose inode, size, mtime and ctime match the store is not read. A new
-    /// path with the inode of a vanished article is a rename. With a `reason` (overflow, rescan),
-    /// a `rescan` record follows each root's changes.
-    func reconcile(_ roots: [RootConfig], reason: String?) throws {
-        for root in roots {
-            guard let filter = filters[root.path] else { continue }
-            try commit()
-            let onDisk = TreeWalker.articles(under: root.path, filter: filter, logger: logger)
-            var known: [String: ArticleState] = [:]
-            for article in try state.articles(root: root.path) { known[article.path] = article }
-            var fresh: [(String, FileStat)] = []
-            let startCount = recordsWritten
-            for (path, stat) in onDisk {
-                if let article = known.removeValue(forKey: path) {
-                    if article.inode == stat.inode && article.size == stat.size && article.mtimeNs == stat.mtimeNs
-                        && article.ctimeNs == stat.ctimeNs
-                    {
-                        continue
-                    }
-                    try look(at: Key(root: root.path, path: path))
-                } else {
-                    fresh.append((path, stat))
-                }
-                if try interrupted() { return }
-            }
-            var vanishedByInode: [UInt64: String] = [:]
-            for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
-            for (path, stat) in fresh {
-                if let old = vanishedByInode[stat.inode], let article = known[old],
-                    Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
-                {
-                    vanishedByInode[stat.inode] = nil
-                    known[old] = nil
-                    try moved(from: root.path + "/" + old, to: root.path + "/" + path)
-                } else {
-                    try look(at: Key(root: root.path, path: path))
-                }
-                if try interrupted() { return }
-            }
-            // Only now, with every file on disk seen, is a missing article really gone.
-            for path in known.keys.sorted() { try look(at: Key(root: root.path, path: path)) }
-            let changed = recordsWritten + pending.count - startCount
-            if let reason {
-                emit(
-                    FeedRecord(
-                        type: .rescan, root: root.path, path: "", reason: reason,
-                        detail: ["articles": String(onDisk.count), "records": String(changed)]),
-                    [], nil, nil)
-            }
-            try commit()
-        }
-    }
-
-    /// Commits a full batch; true when the reconciliation must stop (what is done so far is committed).
-    private func interrupted() throws -> Bool {
-        if pending.count >= 512 { try commit() }
-        guard checkpoint() else { return false }
-        try commit()
-        return true
-    }
-
-    /// Whether a new path holding a vanished article's inode is that article renamed.
-    ///
-    /// The kernel reuses inode numbers at once (delete `b`, create `d`: `d` often gets `b`'s inode),
-    /// so an inode match alone is not a rename: the content must also be the same, or mostly the
-    /// same words (at least half of the smaller version's words: an article edited and renamed
-    /// while the daemon was down).
-    static func looksRenamed(_ article: ArticleState, to path: String, maxBytes: Int) -> Bool {
-        guard case .bytes(let bytes, _) = ArticleFile.read(path, maxBytes: maxBytes) else { return false }
-        if Digest.sha256Hex(bytes) == article.sha256 { return true }
-        let isWordPart: (Character) -> Bool = { $0.isLetter || $0.isNumber }
-        let old = Set(article.text.split { !isWordPart($0) })
-        let new = Set(String(decoding: bytes, as: UTF8.self).split { !isWordPart($0) })
-        guard !old.isEmpty, !new.isEmpty else { return old.isEmpty && new.isEmpty }
-        // Containment, not Jaccard: an article that grew a lot while renamed still contains its words.
-        return Double(old.intersection(new).count) / Double(min(old.count, new.count)) >= 0.5
-    }
-
-    // MARK: - Rebuilding the cache
-
-    /// Brings the state store up to the feed: rebuilds it from the feed when it is behind, from
-    /// another feed, or ahead (a feed restored from backup). Stat data of unchanged articles is kept.
-    func catchUpState() throws {
-        try retryingStateWrites { try catchUpStateOnce() }
-    }
-
-    private func catchUpStateOnce() throws {
-        let position = try state.position()
-        // After a cut or a repair the feed's last seq may equal the store's and still name another record.
-        let feedChanged = feed.recovery.cut != nil || feed.recovery.repaired
-        if position.feedID == feed.feedID && position.lastSeq == feed.lastSeq && !feedChanged { return }
-        if position.feedID == nil && position.lastSeq == 0 && feed.lastSeq == 0 {
-            // A new feed and a new store: nothing to rebuild, just bind the store to this feed.
-            return try state.apply([], feedID: feed.feedID, lastSeq: 0)
-        }
-        logger.notice(
-            "rebuilding the state store from the feed",
-            metadata: [
-                "state.seq": "\(position.lastSeq)", "feed.seq": "\(feed.lastSeq)",
-                "state.path": "\(state.path)",
-            ])
-        try Self.rebuild(state: state, fromFeed: feed.directory, feedID: feed.feedID)
-        // Articles whose history passes through a lost seq are not in the rebuilt store, so reconciling
-        // gives each of them a full-text record again.
-        if feed.recovery.repaired { try feed.acknowledgeRepair() }
-    }
-
-    /// Rebuilds `state` from every record of the feed in `directory` (also `replay --rebuild-state`).
-    static func rebuild(state: StateStore, fromFeed directory: String, feedID: String) throws {
-        // After retention the fold starts at the snapshot that replaced the deleted segments.
-        var (history, since) = try FeedSnapshot.start(directory: directory, feedID: feedID)
-        var lastSeq: UInt64 = since - 1
-        // Streamed one record at a time: a feed can be far larger than memory.
-        let cursor = try FeedReader(directory: directory).cursor(since: since)
-        while let raw = try cursor.next() {
-            try history.apply(raw.decode())
-            lastSeq = raw.seq
-        }
-        var old: [Key: ArticleState] = [:]
-        if try state.position().feedID == feedID {
-            for article in try state.articles() { old[Key(root: article.root, path: article.path)] = article }
-        }
-        var updates: [StateUpdate] = []
-        for (key, version) in history.articles {
-            let previous = old[Key(root: key.root, path: key.path)]
-            let keep = previous?.sha256 == version.sha256
-            updates.append(
-                .upsert(
-                    ArticleState(
-                        root: key.root, path: key.path, inode: keep ? previous!.inode : 0,
-                        size: Int64(version.text.utf8.count), mtimeNs: keep ? previous!.mtimeNs : 0,
-                        ctimeNs: keep ? previous!.ctimeNs : 0, sha256: version.sha256, text: version.text,
-                        lastSeq: version.seq)))
-        }
-        try state.reset()
-        try state.apply(updates, feedID: feedID, lastSeq: lastSeq)
     }
 }
