@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -48,6 +50,6 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     /// The one-line message, with the errno text when there is one.
     public var description: String {
         guard let errno else { return message }
-        return "\(message) (\(String(cString: strerror(errno))))"
+        return "\(message) (\(POSIX.describe(errno: errno)))"
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import RedlineDiff
 import RedlineFeed
+import RedlinePOSIX
 import RedlineState
 import RedlineWatcher
 
@@ -157,7 +158,7 @@ final class Pipeline {
         case .unreadable(let err):
             if warned.insert(key).inserted {
                 logger.warning(
-                    "cannot read \(absolute(key)): \(String(cString: strerror(err))); check its permissions",
+                    "cannot read \(absolute(key)): \(POSIX.describe(errno: err)); check its permissions",
                     metadata: ["article.path": "\(absolute(key))"])
             }
         case .tooLarge(let stat):

@@ -16,26 +16,28 @@ enum TreeWalker {
         var stack: [String] = [""]
         while let relative = stack.popLast() {
             let directory = relative.isEmpty ? root : root + "/" + relative
-            guard let handle = PathName.withCString(directory, { opendir($0) }) else {
-                if errno != ENOENT {
+            let entries: [POSIX.Entry]
+            do {
+                entries = try POSIX.entries(of: directory)
+            } catch {
+                if error.errno != ENOENT {
                     logger.warning(
-                        "cannot list \(directory): \(String(cString: strerror(errno))); its articles are not tracked",
+                        "cannot list \(directory): \(POSIX.describe(errno: error.errno)); its articles are not tracked",
                         metadata: ["article.path": "\(directory)"])
                 }
                 continue
             }
-            defer { closedir(handle) }
-            while let entry = readdir(handle) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    PathName.decode(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-                }
-                if name == "." || name == ".." { continue }
-                let path = relative.isEmpty ? name : relative + "/" + name
-                guard let stat = ArticleFile.stat(root + "/" + path) else { continue }
-                if stat.isDirectory {
-                    if !filter.directoryExcluded(name) { stack.append(path) }
-                } else if stat.isRegular && filter.isArticle(path) {
+            for entry in entries {
+                let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
+                switch entry.kind {
+                case .directory:
+                    if !filter.directoryExcluded(entry.name) { stack.append(path) }
+                case .regular:
+                    guard filter.isArticle(path), let stat = ArticleFile.stat(root + "/" + path), stat.isRegular
+                    else { continue }
                     result.append((path, stat))
+                case .symlink, .other:
+                    continue
                 }
             }
         }

@@ -824,33 +824,17 @@ private final class Core: @unchecked Sendable {
 
     /// The entries of `dir` (name, is a real directory), without following symlinks. Empty if unreadable.
     private func listDirectory(_ dir: String) -> [(String, Bool)] {
-        guard let handle = PathName.withCString(dir, { opendir($0) }) else {
-            let code = errno
-            if code != ENOENT && code != ENOTDIR {
+        do {
+            return try POSIX.entries(of: dir).map { ($0.name, $0.kind == .directory) }
+        } catch {
+            if error.errno != ENOENT && error.errno != ENOTDIR {
                 logger.error(
-                    "cannot list \(dir); give the redline user read permission on it",
-                    metadata: ["watch.path": "\(dir)", "errno": "\(code)"]
+                    "cannot list \(dir): \(POSIX.describe(errno: error.errno)); give the redline user read permission on it",
+                    metadata: ["watch.path": "\(dir)", "errno": "\(error.errno)"]
                 )
             }
             return []
         }
-        defer { closedir(handle) }
-        var result: [(String, Bool)] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { PathName.decode(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var isDirectory = Int32(entry.pointee.d_type) == Int32(DT_DIR)
-            if Int32(entry.pointee.d_type) == Int32(DT_UNKNOWN) {
-                var info = stat()
-                isDirectory =
-                    PathName.withCString(dir + "/" + name, { lstat($0, &info) }) == 0
-                    && info.st_mode & S_IFMT == S_IFDIR
-            }
-            result.append((name, isDirectory))
-        }
-        return result
     }
 
     /// Puts one watch on directory `dir` and checks that libinotifytools recorded it.

@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -46,8 +48,8 @@ public struct WatchError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The message, plus the errno's name when there is one.
     public var description: String {
-        guard errno != 0, let text = strerror(errno) else { return message }
-        return "\(message) (\(String(cString: text)))"
+        guard errno != 0 else { return message }
+        return "\(message) (\(POSIX.describe(errno: errno)))"
     }
 
     /// The error for `ENOSPC` on `path`: names `fs.inotify.max_user_watches` and its current value.

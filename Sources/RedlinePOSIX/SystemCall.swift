@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A failed system call: which call, on which path, and errno, as a value the callers' errors carry.
+public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The call, e.g. `"open"`.
+    public var call: String
+    /// The path it was given ("" when none).
+    public var path: String
+    /// The errno it failed with.
+    public var errno: Int32
+
+    /// Creates the error.
+    public init(call: String, path: String, errno: Int32) {
+        self.call = call
+        self.path = path
+        self.errno = errno
+    }
+
+    /// `open /srv/news/a.txt: Permission denied (EACCES)`.
+    public var description: String { "\(call) \(path): \(POSIX.describe(errno: errno))" }
+}
+
+/// The one boundary for system calls: every call retries `EINTR` and turns errno into a
+/// ``SystemCallError`` here, as swift-nio's `syscall(blocking:where:)` does; errno is formatted once.
+public enum POSIX {
+    /// Runs `body` until it does not fail with `EINTR`; a `-1` result throws with the errno.
+    @inline(__always)
+    public static func call<T: FixedWidthInteger>(_ name: String, path: String = "", _ body: () -> T)
+        throws(SystemCallError) -> T
+    {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = Glibc.errno
+            if code == EINTR { continue }
+            throw SystemCallError(call: name, path: path, errno: code)
+        }
+    }
+
+    /// `Permission denied (EACCES)`: the text and the symbolic name, written once for every module.
+    public static func describe(errno code: Int32) -> String {
+        let text = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+        guard let name = names[code] else { return text }
+        return "\(text) (\(name))"
+    }
+
+    private static let names: [Int32: String] = [
+        EPERM: "EPERM", ENOENT: "ENOENT", EINTR: "EINTR", EIO: "EIO", ENXIO: "ENXIO", EBADF: "EBADF",
+        EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV",
+        ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", EMFILE: "EMFILE", ENFILE: "ENFILE", EFBIG: "EFBIG",
+        ENOSPC: "ENOSPC", EROFS: "EROFS", ELOOP: "ELOOP", ENAMETOOLONG: "ENAMETOOLONG", EDQUOT: "EDQUOT",
+        ESTALE: "ESTALE", ENOTEMPTY: "ENOTEMPTY",
+    ]
+
+    /// What kind of entry a directory listing found.
+    public enum EntryKind: Sendable, Equatable {
+        case directory, regular, symlink, other
+    }
+
+    /// One entry of a directory: its name (``PathName``) and kind, without following symlinks.
+    public struct Entry: Sendable, Equatable {
+        /// The entry's name, decoded with ``PathName``.
+        public var name: String
+        /// What it is (`lstat` decides when the file system does not say).
+        public var kind: EntryKind
+    }
+
+    /// The entries of `directory` other than `.` and `..`: the one readdir loop of the watcher, the tree
+    /// walker and the feed.
+    /// - Throws: ``SystemCallError`` from `opendir` (ENOENT, EACCES, ENOTDIR, ...).
+    public static func entries(of directory: String) throws(SystemCallError) -> [Entry] {
+        var handle: OpaquePointer?
+        while true {
+            handle = PathName.withCString(directory) { opendir($0) }
+            if handle != nil || errno != EINTR { break }
+        }
+        guard let handle else { throw SystemCallError(call: "opendir", path: directory, errno: errno) }
+        defer { closedir(handle) }
+        var result: [Entry] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                PathName.decode(raw.prefix { $0 != 0 })
+            }
+            if name == "." || name == ".." { continue }
+            var kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_REG): kind = .regular
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN):
+                var info = stat()
+                let child = directory == "/" ? "/" + name : directory + "/" + name
+                guard PathName.withCString(child, { lstat($0, &info) }) == 0 else { continue }
+                kind =
+                    switch info.st_mode & S_IFMT {
+                    case S_IFDIR: .directory
+                    case S_IFREG: .regular
+                    case S_IFLNK: .symlink
+                    default: .other
+                    }
+            default: kind = .other
+            }
+            result.append(Entry(name: name, kind: kind))
+        }
+        return result
+    }
+
+    /// `fsync` of a directory, so the names created, renamed or unlinked in it are durable.
+    public static func syncDirectory(_ directory: String) throws(SystemCallError) {
+        let fd = try call("open", path: directory) {
+            PathName.withCString(directory) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        }
+        defer { close(fd) }
+        _ = try call("fsync", path: directory) { fsync(fd) }
+    }
+}
