@@ -15,6 +15,9 @@ enum Input: Sendable {
 /// dropped and the next ``take(until:)`` ends with one synthetic `.overflow`: the pipeline rescans every
 /// root, as after a kernel queue overflow, so memory stays bounded and nothing is lost (the kernel's
 /// own queue, `fs.inotify.max_queued_events`, is handled the same way). Reloads and stops are never dropped.
+///
+/// `@unchecked Sendable`: every field is guarded by `condition` (a `Mutex` has no condition variable, and
+/// the pipeline thread must block until something arrives).
 final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Input] = []

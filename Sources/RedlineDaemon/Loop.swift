@@ -6,8 +6,8 @@ import RedlineWatcher
 import ServiceLifecycle
 import UnixSignals
 
-/// The pipeline thread's loop: settle, handle, keep systemd informed.
-final class Loop: @unchecked Sendable {
+/// The pipeline thread's loop: settle, handle, keep systemd informed. Made and run on that thread only.
+final class Loop {
     private let pipeline: Pipeline
     private let watcher: InotifyWatcher
     private let inbox: Inbox

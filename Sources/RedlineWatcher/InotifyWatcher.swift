@@ -145,25 +145,24 @@ private enum LibrarySlot {
 }
 
 /// A one-shot answer from the owner thread to a waiting caller.
-final class Reply<Value: Sendable>: @unchecked Sendable {
+final class Reply<Value: Sendable>: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var value: Value?
-    private var answered = false
+    /// The answer, and whether one was sent (a second send is ignored).
+    private let state = Mutex<(value: Value?, answered: Bool)>((nil, false))
 
     func send(_ value: Value?) {
-        lock.withLock {
-            guard !answered else { return }
-            answered = true
-            self.value = value
+        let first = state.withLock { state in
+            guard !state.answered else { return false }
+            state = (value, true)
+            return true
         }
-        semaphore.signal()
+        if first { semaphore.signal() }
     }
 
     /// Waits for the answer; nil when the owner thread stopped without answering.
     func wait() -> Value? {
         semaphore.wait()
-        return lock.withLock { value }
+        return state.withLock { $0.value }
     }
 }
 
