@@ -67,7 +67,10 @@ final class Loop {
         logger.info(
             "watching \(pipeline.config.roots.map(\.path).joined(separator: ", "))",
             metadata: ["feed.seq": "\(pipeline.feed.lastSeq)", "feed.dir": "\(pipeline.feed.directory)"])
-        var nextStatus = ContinuousClock.now + .seconds(5)
+        // STATUS= is refreshed at most every 5 s, and only after records were written: an idle daemon wakes
+        // for nothing but the watchdog (and the rescan timer, if one is configured).
+        var nextStatus: ContinuousClock.Instant?
+        var statusRecords = pipeline.recordsWritten
         var nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
         while true {
             let watchdogDue = notifier.watchdogInterval.map { lastWatchdog + $0 }
@@ -100,9 +103,11 @@ final class Loop {
                 nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
             }
             keepAlive()
-            if now >= nextStatus {
+            if nextStatus == nil && pipeline.recordsWritten != statusRecords { nextStatus = now + .seconds(5) }
+            if let due = nextStatus, now >= due {
                 notifier.notify("STATUS=\(status())")
-                nextStatus = now + .seconds(5)
+                statusRecords = pipeline.recordsWritten
+                nextStatus = nil
             }
         }
     }

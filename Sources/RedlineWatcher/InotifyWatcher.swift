@@ -372,7 +372,10 @@ private final class Core: @unchecked Sendable {
             expireDirectoryMoves(now: .now)
             if let due = nextLostRootPoll, ContinuousClock.now >= due { findLostRoots() }
             runDeferred()
-            guard let raw = inotifytools_next_event(1) else {
+            // With nothing on a timer (a directory move to expire, a lost root to poll, walks waiting for the
+            // queue to drain), block until an event or a wake-up: an idle watcher never wakes by itself.
+            let idle = dirMoves.isEmpty && nextLostRootPoll == nil && deferred.isEmpty
+            guard let raw = inotifytools_next_event(idle ? 0 : 1) else {
                 // Nothing to read: the queue is drained, whatever became of the marker.
                 if drainRequested { drained = true }
                 let code = Int32(inotifytools_error())
