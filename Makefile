@@ -15,8 +15,9 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
 APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
-# python3-jsonschema (schema validation of every record type).
-TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema
+# python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
+# schema, to test its migration).
+TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3
 # libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback).
 BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
 

@@ -21,8 +21,9 @@ extension Pipeline {
             guard let filter = filters[root.path] else { continue }
             try commit()
             let onDisk = TreeWalker.articles(under: root.path, filter: filter, logger: logger)
-            var known: [String: ArticleState] = [:]
-            for article in try state.articles(root: root.path) { known[article.path] = article }
+            // Stat columns only: the text of an article is read when its file changed, never for the fast path.
+            var known: [String: ArticleStat] = [:]
+            for article in try state.stats(root: root.path) { known[article.path] = article }
             var fresh: [(String, FileStat)] = []
             let startCount = recordsWritten
             for (path, stat) in onDisk {
@@ -41,7 +42,8 @@ extension Pipeline {
             var vanishedByInode: [UInt64: String] = [:]
             for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
             for (path, stat) in fresh {
-                if let old = vanishedByInode[stat.inode], let article = known[old],
+                if let old = vanishedByInode[stat.inode], known[old] != nil,
+                    let article = try state.article(root: root.path, path: old),
                     Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
                 {
                     vanishedByInode[stat.inode] = nil

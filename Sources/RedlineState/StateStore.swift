@@ -1,6 +1,29 @@
 import Foundation
 import GRDB
 
+/// An article's stat columns: what the startup fast path compares with `lstat` (no text, no hash).
+public struct ArticleStat: Sendable, Equatable {
+    /// Path relative to the root.
+    public var path: String
+    /// Inode number, or 0 when unknown.
+    public var inode: UInt64
+    /// Size in bytes.
+    public var size: Int64
+    /// Modification time, nanoseconds since the epoch (0 when unknown).
+    public var mtimeNs: Int64
+    /// Status-change time, nanoseconds since the epoch (0 when unknown).
+    public var ctimeNs: Int64
+
+    /// Creates a stat row.
+    public init(path: String, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) {
+        self.path = path
+        self.inode = inode
+        self.size = size
+        self.mtimeNs = mtimeNs
+        self.ctimeNs = ctimeNs
+    }
+}
+
 /// What Redline remembers about one article: where it is, what the file looked like, and its text.
 ///
 /// The text is kept so the next version can be diffed without reading the feed; the file
@@ -171,6 +194,18 @@ public final class StateStore: Sendable {
                 sql: "CREATE TABLE rejected (root TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL, "
                     + "PRIMARY KEY (root, path)) WITHOUT ROWID")
         }
+        // The text moves to a table of its own: the startup fast path reads every article's stat columns,
+        // and with the text inline that scan read every page of every article's text.
+        migrator.registerMigration("v3-split-text") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE article_text (
+                        root TEXT NOT NULL, path TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (root, path)
+                    ) WITHOUT ROWID;
+                    INSERT INTO article_text (root, path, text) SELECT root, path, text FROM article;
+                    ALTER TABLE article DROP COLUMN text;
+                    """)
+        }
         return migrator
     }
 
@@ -191,7 +226,7 @@ public final class StateStore: Sendable {
             // Called for every file event: a cached statement outside a transaction (one SELECT is
             // atomic by itself) avoids re-parsing and a BEGIN/COMMIT per lookup.
             try queue.inDatabase { db in
-                let statement = try db.cachedStatement(sql: "SELECT * FROM article WHERE root = ? AND path = ?")
+                let statement = try db.cachedStatement(sql: Self.selectWithText + " WHERE a.root = ? AND a.path = ?")
                 return try Row.fetchOne(statement, arguments: [root, path]).map(Self.decode)
             }
         }
@@ -203,10 +238,30 @@ public final class StateStore: Sendable {
             try queue.read { db in
                 if let root {
                     return try Row.fetchAll(
-                        db, sql: "SELECT * FROM article WHERE root = ? ORDER BY path", arguments: [root]
+                        db, sql: Self.selectWithText + " WHERE a.root = ? ORDER BY a.path", arguments: [root]
                     ).map(Self.decode)
                 }
-                return try Row.fetchAll(db, sql: "SELECT * FROM article ORDER BY root, path").map(Self.decode)
+                return try Row.fetchAll(db, sql: Self.selectWithText + " ORDER BY a.root, a.path").map(Self.decode)
+            }
+        }
+    }
+
+    private static let selectWithText = "SELECT a.*, t.text FROM article a JOIN article_text t USING (root, path)"
+
+    /// What the startup fast path compares with `lstat`, for every article under `root`, without the text:
+    /// a few dozen bytes per article, read from the stat table alone.
+    public func stats(root: String) throws(StateError) -> [ArticleStat] {
+        try wrap {
+            try queue.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT path, inode, size, mtime_ns, ctime_ns FROM article WHERE root = ? ORDER BY path",
+                    arguments: [root]
+                ).map {
+                    ArticleStat(
+                        path: $0["path"], inode: UInt64(bitPattern: $0["inode"]), size: $0["size"],
+                        mtimeNs: $0["mtime_ns"], ctimeNs: $0["ctime_ns"])
+                }
             }
         }
     }
@@ -236,20 +291,30 @@ public final class StateStore: Sendable {
                         try db.cachedStatement(
                             sql: """
                                 INSERT OR REPLACE INTO article
-                                (root, path, inode, size, mtime_ns, ctime_ns, sha256, text, last_seq)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                (root, path, inode, size, mtime_ns, ctime_ns, sha256, last_seq)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                                 """
                         ).execute(
                             arguments: [
                                 a.root, a.path, Int64(bitPattern: a.inode), a.size, a.mtimeNs, a.ctimeNs, a.sha256,
-                                a.text, Int64(a.lastSeq),
+                                Int64(a.lastSeq),
                             ])
+                        try db.cachedStatement(
+                            sql: "INSERT OR REPLACE INTO article_text (root, path, text) VALUES (?, ?, ?)"
+                        ).execute(arguments: [a.root, a.path, a.text])
                     case .delete(let root, let path):
-                        try db.execute(sql: "DELETE FROM article WHERE root = ? AND path = ?", arguments: [root, path])
+                        for table in ["article", "article_text"] {
+                            try db.execute(
+                                sql: "DELETE FROM \(table) WHERE root = ? AND path = ?", arguments: [root, path])
+                        }
                     case .move(let root, let from, let to):
-                        try db.execute(sql: "DELETE FROM article WHERE root = ? AND path = ?", arguments: [root, to])
-                        try db.execute(
-                            sql: "UPDATE article SET path = ? WHERE root = ? AND path = ?", arguments: [to, root, from])
+                        for table in ["article", "article_text"] {
+                            try db.execute(
+                                sql: "DELETE FROM \(table) WHERE root = ? AND path = ?", arguments: [root, to])
+                            try db.execute(
+                                sql: "UPDATE \(table) SET path = ? WHERE root = ? AND path = ?",
+                                arguments: [to, root, from])
+                        }
                     case .touch(let root, let path, let inode, let size, let mtime, let ctime):
                         try db.execute(
                             sql: """
@@ -277,7 +342,8 @@ public final class StateStore: Sendable {
     public func reset() throws(StateError) {
         try wrap {
             try queue.write { db in
-                try db.execute(sql: "DELETE FROM article; DELETE FROM meta; DELETE FROM rejected")
+                try db.execute(
+                    sql: "DELETE FROM article; DELETE FROM article_text; DELETE FROM meta; DELETE FROM rejected")
             }
         }
     }

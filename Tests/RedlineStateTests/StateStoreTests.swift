@@ -51,4 +51,34 @@ import Testing
             "\(error)".contains(dbPath) && "\(error)".contains("rebuilds it from the feed")
         }
     }
+
+    @Test func aStoreWithTheTextInlineIsMigratedKeepingEveryArticle() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("state"), withIntermediateDirectories: true)
+        // The v1 and v2 schema as an older redline wrote them, with one article.
+        let sql = """
+            CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+            INSERT INTO grdb_migrations VALUES ('v1'), ('v2-rejected');
+            CREATE TABLE article (root TEXT NOT NULL, path TEXT NOT NULL, inode INTEGER NOT NULL,
+              size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,
+              text TEXT NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (root, path)) WITHOUT ROWID;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE rejected (root TEXT NOT NULL, path TEXT NOT NULL, version TEXT NOT NULL,
+              PRIMARY KEY (root, path)) WITHOUT ROWID;
+            INSERT INTO article VALUES ('/r', 'a.txt', 7, 8, 11, 12, 'h1', 'سلام', 1);
+            INSERT INTO meta VALUES ('feed', 'F'), ('last_seq', '1');
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [dbPath, sql]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let store = try StateStore(path: dbPath)
+        #expect(try store.article(root: "/r", path: "a.txt")?.text == "سلام")
+        #expect(
+            try store.stats(root: "/r") == [ArticleStat(path: "a.txt", inode: 7, size: 8, mtimeNs: 11, ctimeNs: 12)])
+        #expect(try store.position().lastSeq == 1)
+    }
 }
