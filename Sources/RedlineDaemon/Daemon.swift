@@ -104,7 +104,10 @@ public final class Daemon: Service, Sendable {
         let space = DiskSpaceWait(inbox: inbox, notifier: notifier, logger: logger)
         do {
             // On a full disk the open waits for space, and SIGTERM still ends the wait.
-            let state = try Self.openState(config.dataDir + "/state/redline.sqlite", logger: logger, space: space)
+            // quick_check reads the whole store: only worth it when the last stop was not clean.
+            let state = try Self.openState(
+                config.dataDir + "/state/redline.sqlite", logger: logger, space: space,
+                verify: !feed.recovery.cleanShutdown)
             let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
             pipeline.retryingStateWrites = space.retrying
             try Loop(
@@ -125,13 +128,14 @@ public final class Daemon: Service, Sendable {
     ///
     /// A full disk is not corruption: with `space`, the open waits for space (the store is kept);
     /// without, it fails with the state store's message.
-    static func openState(_ path: String, logger: Logger, space: DiskSpaceWait? = nil) throws(DaemonError)
+    static func openState(_ path: String, logger: Logger, space: DiskSpaceWait? = nil, verify: Bool = true)
+        throws(DaemonError)
         -> StateStore
     {
         var opened: StateStore?
         let attempt = { () throws in
             do throws(StateError) {
-                opened = try StateStore(path: path)
+                opened = try StateStore(path: path, verify: verify)
             } catch let error where error.code == .diskFull {
                 throw error
             } catch {
