@@ -216,3 +216,35 @@ extension Engine {
         return OrthographicKey.numericValue(OrthographicKey.string(scalars))
     }
 }
+
+extension Engine {
+    /// Splits a wording hunk with as many tokens on each side into token-for-token hunks when
+    /// every one of them is something milder than wording (`ویتکاوف ۳۰` -> `ویتکاف ۳۵` is a
+    /// spelling fix and a number); otherwise the hunk stays one wording change.
+    func splitPositionally(_ h: Hunk) -> [Hunk]? {
+        let a = h.a.filter { old.tokens[$0].kind != .whitespace }
+        let b = h.b.filter { new.tokens[$0].kind != .whitespace }
+        guard a.count == b.count, a.count >= 2 else { return nil }
+        var parts: [Hunk] = []
+        var pa = h.a.lowerBound
+        var pb = h.b.lowerBound
+        for (x, y) in zip(a, b) + [(h.a.upperBound, h.b.upperBound)] {
+            // The whitespace before this token pair.
+            if !sameBytes(pa..<x, pb..<y) {
+                var part = Hunk(unit: h.unit, a: pa..<x, b: pb..<y)
+                classify(&part)
+                parts.append(part)
+            }
+            guard x < h.a.upperBound else { break }
+            if old.ids[x] != new.ids[y] {
+                var part = Hunk(unit: h.unit, a: x..<(x + 1), b: y..<(y + 1))
+                classify(&part)
+                if part.changeClass == .wording { return nil }
+                parts.append(part)
+            }
+            pa = x + 1
+            pb = y + 1
+        }
+        return parts
+    }
+}

@@ -1,0 +1,329 @@
+// Matching paragraphs of the old text to paragraphs of the new one, cheapest evidence first:
+// byte-identical, same words (re-wrapped), same words under the orthographic key, in the same slot,
+// by word-set similarity, then grown over splits and merges.
+
+extension Engine {
+    // MARK: Match keys
+
+    /// Lower-cased orthographic key id of a token id, or -2 for whitespace and punctuation.
+    mutating func matchKey(ofId id: Int32) -> Int32 {
+        if matchKeyOfId.count < interner.representatives.count {
+            matchKeyOfId.append(
+                contentsOf: repeatElement(-1, count: interner.representatives.count - matchKeyOfId.count))
+        }
+        let cached = matchKeyOfId[Int(id)]
+        if cached != -1 { return cached }
+        let r = interner.representatives[Int(id)]
+        let side = r.side == 0 ? old : new
+        let kind = tokenKind(side, r.start)
+        var result: Int32 = -2
+        if kind != .whitespace && kind != .punctuation {
+            var scalars: [UInt32] = []
+            OrthographicKey.append(side.p, r.start, r.end, rules: .all, to: &scalars)
+            let key = OrthographicKey.string(scalars).lowercased()
+            if let k = matchKeys[key] {
+                result = k
+            } else {
+                result = Int32(matchKeys.count)
+                matchKeys[key] = result
+            }
+        }
+        matchKeyOfId[Int(id)] = result
+        return result
+    }
+
+    func tokenKind(_ side: Side, _ byteStart: Int) -> TokenKind {
+        let (v, _) = Scalars.decode(side.p, byteStart)
+        switch Scalars.classify(v) {
+        case .space: return .whitespace
+        case .letter: return .word
+        case .digit: return .number
+        case .punct: return .punctuation
+        case .symbol: return .symbol
+        }
+    }
+
+    /// Sorted distinct match keys of a paragraph range.
+    mutating func keySet(_ side: Int, _ paragraphs: ClosedRange<Int>) -> [Int32] {
+        var keys: [Int32] = []
+        for i in paragraphs {
+            let range = paragraphTokens(side, i)
+            for t in range {
+                let id = side == 0 ? old.ids[t] : new.ids[t]
+                let k = matchKey(ofId: id)
+                if k >= 0 { keys.append(k) }
+            }
+        }
+        keys.sort()
+        var out: [Int32] = []
+        out.reserveCapacity(keys.count)
+        for k in keys where out.last != k { out.append(k) }
+        return out
+    }
+
+    /// Sorted distinct ids of a paragraph's word, number and symbol tokens.
+    mutating func idSet(_ side: Int, _ i: Int) -> [Int32] {
+        let range = paragraphTokens(side, i)
+        let s = side == 0 ? old : new
+        var ids: [Int32] = []
+        ids.reserveCapacity(range.count / 2)
+        for t in range {
+            let kind = s.tokens[t].kind
+            if kind != .whitespace && kind != .punctuation { ids.append(s.ids[t]) }
+        }
+        ids.sort()
+        var out: [Int32] = []
+        out.reserveCapacity(ids.count)
+        for k in ids where out.last != k { out.append(k) }
+        return out
+    }
+
+    static func common(_ a: [Int32], _ b: [Int32]) -> Int {
+        var i = 0
+        var j = 0
+        var c = 0
+        while i < a.count, j < b.count {
+            if a[i] == b[j] {
+                c += 1
+                i += 1
+                j += 1
+            } else if a[i] < b[j] {
+                i += 1
+            } else {
+                j += 1
+            }
+        }
+        return c
+    }
+
+    // MARK: Paragraph matching
+
+    func exactHash(_ side: Side, _ i: Int) -> UInt64 {
+        let b = side.paragraphs[i]
+        return Self.fastHash(side.p, b.lowerBound, b.upperBound)
+    }
+
+    /// A fast 64-bit hash of a byte range, eight bytes per step (only pairs candidates: a
+    /// collision pairs two different paragraphs, which are then diffed like any edited pair).
+    static func fastHash(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(end - start)
+        guard let base = p.baseAddress else { return h }
+        var i = start
+        while i + 8 <= end {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < end {
+            tail |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    /// Hash of a paragraph's non-whitespace token ids (equal for a re-wrapped paragraph).
+    mutating func wordsHash(_ side: Int, _ i: Int) -> UInt64 {
+        let r = paragraphTokens(side, i)
+        let s = side == 0 ? old : new
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for t in r where s.tokens[t].kind != .whitespace {
+            h = (h ^ UInt64(UInt32(bitPattern: s.ids[t]))) &* 0x0000_0100_0000_01b3
+        }
+        return h
+    }
+
+    mutating func keyHash(_ side: Int, _ i: Int) -> UInt64 {
+        let r = paragraphTokens(side, i)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for t in r {
+            let k = matchKey(ofId: side == 0 ? old.ids[t] : new.ids[t])
+            if k >= 0 { h = (h ^ UInt64(UInt32(bitPattern: k))) &* 0x0000_0100_0000_01b3 }
+        }
+        return h
+    }
+
+    mutating func pair(_ i: Int, _ j: Int) {
+        oldUnit[i] = units.count
+        newUnit[j] = units.count
+        units.append(Unit(old: i...i, new: j...j))
+    }
+
+    /// Pairs unmatched paragraphs with equal hashes, in order of appearance.
+    mutating func matchByHash(_ oldHash: [UInt64?], _ newHash: [UInt64?]) {
+        var buckets: [UInt64: [Int]] = [:]
+        for i in oldHash.indices.reversed() where oldUnit[i] == -1 {
+            if let h = oldHash[i] { buckets[h, default: []].append(i) }
+        }
+        for j in newHash.indices where newUnit[j] == -1 {
+            guard let h = newHash[j], var list = buckets[h], let i = list.popLast() else { continue }
+            buckets[h] = list
+            // Skip candidates already taken (cannot happen within one pass, kept for safety).
+            if oldUnit[i] == -1 { pair(i, j) }
+        }
+    }
+
+    mutating func matchParagraphs() {
+        let oldCount = old.paragraphs.count
+        let newCount = new.paragraphs.count
+        matchByHash(
+            (0..<oldCount).map { exactHash(old, $0) },
+            (0..<newCount).map { exactHash(new, $0) })
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        var oh: [UInt64?] = []
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? wordsHash(0, i) : nil) }
+        var nh: [UInt64?] = []
+        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? wordsHash(1, j) : nil) }
+        matchByHash(oh, nh)
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        // Edited paragraphs that stayed in place, by their exact words (no keys needed yet).
+        matchBySlot(lenient: false, exact: true)
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        oh = []
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(0, i) : nil) }
+        nh = []
+        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? keyHash(1, j) : nil) }
+        matchByHash(oh, nh)
+        if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
+        matchBySlot(lenient: false)
+        matchBySimilarity()
+        matchBySlot(lenient: true)
+        extendSplitsAndMerges()
+    }
+
+    /// Pairs the remaining paragraphs whose word sets are similar (Dice >= 0.45), best first.
+    mutating func matchBySimilarity() {
+        let oldFree = old.paragraphs.indices.filter { oldUnit[$0] == -1 }
+        let newFree = new.paragraphs.indices.filter { newUnit[$0] == -1 }
+        var oldSets: [Int: [Int32]] = [:]
+        var postings: [Int32: [Int]] = [:]
+        for i in oldFree {
+            let s = keySet(0, i...i)
+            oldSets[i] = s
+            for k in s { postings[k, default: []].append(i) }
+        }
+        // Words in many paragraphs (function words) do not find candidates; they still count in the score.
+        let cap = max(8, oldFree.count / 4)
+        var mark = [Int](repeating: -1, count: old.paragraphs.count)
+        var candidates: [(num: Int, den: Int, distance: Int, i: Int, j: Int)] = []
+        for j in newFree {
+            let s = keySet(1, j...j)
+            if s.isEmpty { continue }
+            var seen: [Int] = []
+            for k in s {
+                guard let list = postings[k], list.count <= cap else { continue }
+                for i in list where mark[i] != j {
+                    mark[i] = j
+                    seen.append(i)
+                }
+            }
+            for i in seen {
+                let a = oldSets[i]!
+                let c = Self.common(a, s)
+                let num = 2 * c
+                let den = a.count + s.count
+                if num * 100 >= 45 * den { candidates.append((num, den, abs(i - j), i, j)) }
+            }
+        }
+        candidates.sort {
+            let l = $0.num * $1.den
+            let r = $1.num * $0.den
+            if l != r { return l > r }
+            if $0.distance != $1.distance { return $0.distance < $1.distance }
+            if $0.i != $1.i { return $0.i < $1.i }
+            return $0.j < $1.j
+        }
+        for c in candidates where oldUnit[c.i] == -1 && newUnit[c.j] == -1 { pair(c.i, c.j) }
+    }
+
+    /// Pairs, in order, the unmatched paragraphs left in the same slot between two matched
+    /// neighbours when both sides have as many. First strictly (Dice >= 0.45: an edited paragraph
+    /// that stayed in place, found without comparing it to every other paragraph), then, after
+    /// the global similarity pass, leniently: a short paragraph whose words were respelled or
+    /// reworded is still that paragraph (Dice >= 0.25, or both have at most 8 distinct words).
+    mutating func matchBySlot(lenient: Bool, exact: Bool = false) {
+        var i = 0
+        let oldCount = old.paragraphs.count
+        let newCount = new.paragraphs.count
+        while i < oldCount {
+            if oldUnit[i] >= 0 {
+                i += 1
+                continue
+            }
+            let first = i
+            while i < oldCount, oldUnit[i] == -1 { i += 1 }
+            let oldGap = Array(first..<i)
+            let prevNew = first > 0 ? units[oldUnit[first - 1]].new.upperBound : -1
+            let nextNew = i < oldCount ? units[oldUnit[i]].new.lowerBound : newCount
+            guard prevNew < nextNew else { continue }
+            let newGap = ((prevNew + 1)..<nextNew).filter { newUnit[$0] == -1 }
+            guard newGap.count == oldGap.count, newGap.count == nextNew - prevNew - 1 else { continue }
+            for (a, b) in zip(oldGap, newGap) {
+                let sa = exact ? idSet(0, a) : keySet(0, a...a)
+                let sb = exact ? idSet(1, b) : keySet(1, b...b)
+                let c = Self.common(sa, sb)
+                if lenient {
+                    if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }
+                } else if c * 2 * 100 >= 45 * (sa.count + sb.count) {
+                    pair(a, b)
+                }
+            }
+        }
+    }
+
+    /// Grows matched units over adjacent unmatched paragraphs that are a split or merge of them:
+    /// the paragraph's words are mostly (>= 60%) in the other side and the unit's similarity rises.
+    mutating func extendSplitsAndMerges() {
+        var changed = true
+        while changed {
+            changed = false
+            for j in new.paragraphs.indices where newUnit[j] == -1 {
+                for nb in [j - 1, j + 1] where nb >= 0 && nb < new.paragraphs.count && newUnit[nb] >= 0 {
+                    let u = newUnit[nb]
+                    if units[u].old.count > 1 { continue }
+                    let oldSet = keySet(0, units[u].old)
+                    let newSet = keySet(1, units[u].new)
+                    let extra = keySet(1, j...j)
+                    if extra.isEmpty { continue }
+                    let grown = keySet(1, min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound))
+                    let contained = Self.common(extra, oldSet)
+                    let before = Self.common(oldSet, newSet)
+                    let after = Self.common(oldSet, grown)
+                    // Dice after > Dice before, compared without division.
+                    let rises = 2 * after * (oldSet.count + newSet.count) > 2 * before * (oldSet.count + grown.count)
+                    if contained * 10 >= extra.count * 6, rises {
+                        units[u].new = min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound)
+                        newUnit[j] = u
+                        changed = true
+                        break
+                    }
+                }
+            }
+            for i in old.paragraphs.indices where oldUnit[i] == -1 {
+                for nb in [i - 1, i + 1] where nb >= 0 && nb < old.paragraphs.count && oldUnit[nb] >= 0 {
+                    let u = oldUnit[nb]
+                    if units[u].new.count > 1 { continue }
+                    let oldSet = keySet(0, units[u].old)
+                    let newSet = keySet(1, units[u].new)
+                    let extra = keySet(0, i...i)
+                    if extra.isEmpty { continue }
+                    let grown = keySet(0, min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound))
+                    let contained = Self.common(extra, newSet)
+                    let before = Self.common(oldSet, newSet)
+                    let after = Self.common(grown, newSet)
+                    let rises = 2 * after * (oldSet.count + newSet.count) > 2 * before * (grown.count + newSet.count)
+                    if contained * 10 >= extra.count * 6, rises {
+                        units[u].old = min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound)
+                        oldUnit[i] = u
+                        changed = true
+                        break
+                    }
+                }
+            }
+        }
+    }
+}
