@@ -9,12 +9,12 @@ extension Engine {
     /// The comparison key of the letter-like tokens of a span. Words separated by whitespace are
     /// joined directly when the `zwnj` rule is on (compounds), with a space otherwise; words
     /// separated by punctuation always keep a separator (`re-sign` is not `resign`).
-    func spanKey(_ side: Side, _ r: Range<Int>, rules: KeyRules, include: (TokenKind) -> Bool) -> [UInt32] {
+    func spanKey(_ text: ComparedText, _ r: Range<Int>, rules: KeyRules, include: (TokenKind) -> Bool) -> [UInt32] {
         var out: [UInt32] = []
         var seenLetter = false
         var gap: UInt8 = 0  // 0 none, 1 whitespace, 2 punctuation
         for t in r {
-            let token = side.tokens[t]
+            let token = text.tokens[t]
             switch token.kind {
             case .whitespace: if gap == 0 { gap = 1 }
             case .punctuation: gap = 2
@@ -27,9 +27,9 @@ extension Engine {
                     if gap == 2 { out.append(0x1F) } else if gap == 1, !rules.contains(.zwnj) { out.append(0x20) }
                 }
                 if rules == .all {
-                    appendCachedKey(side.ids[t], to: &out)
+                    appendCachedKey(text.ids[t], to: &out)
                 } else {
-                    OrthographicKey.append(side.p, token.start, token.end, rules: rules, to: &out)
+                    OrthographicKey.append(text.p, token.start, token.end, rules: rules, to: &out)
                 }
                 seenLetter = true
                 gap = 0
@@ -49,7 +49,7 @@ extension Engine {
         }
         if cache.start[index] < 0 {
             let r = interner.representatives[index]
-            let p = r.side == 0 ? old.p : new.p
+            let p = text(r.side).p
             cache.start[index] = Int32(cache.pool.count)
             OrthographicKey.append(p, r.start, r.end, rules: .all, to: &cache.pool)
             cache.end[index] = Int32(cache.pool.count)
@@ -113,8 +113,8 @@ extension Engine {
         return OrthographicKey.string(key).lowercased().unicodeScalars.map(\.value)
     }
 
-    func separatorCount(_ side: Side, _ r: Range<Int>) -> Int {
-        r.filter { side.isSeparator(side.tokens[$0]) }.count
+    func separatorCount(_ text: ComparedText, _ r: Range<Int>) -> Int {
+        r.filter { text.isSeparator(text.tokens[$0]) }.count
     }
 
     /// Classifies one hunk in place (spelling may be provisional: see `SpellingVerdict.loose`).
@@ -210,9 +210,9 @@ extension Engine {
         h.changeClass = .wording
     }
 
-    func numericValue(_ side: Side, _ t: Int) -> String {
+    func numericValue(_ text: ComparedText, _ t: Int) -> String {
         var scalars: [UInt32] = []
-        OrthographicKey.append(side.p, side.tokens[t].start, side.tokens[t].end, rules: .all, to: &scalars)
+        OrthographicKey.append(text.p, text.tokens[t].start, text.tokens[t].end, rules: .all, to: &scalars)
         return OrthographicKey.numericValue(OrthographicKey.string(scalars))
     }
 }

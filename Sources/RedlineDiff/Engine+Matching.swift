@@ -14,12 +14,12 @@ extension Engine {
         let cached = matchKeyOfId[Int(id)]
         if cached != -1 { return cached }
         let r = interner.representatives[Int(id)]
-        let side = r.side == 0 ? old : new
-        let kind = tokenKind(side, r.start)
+        let source = text(r.side)
+        let kind = tokenKind(source, r.start)
         var result: Int32 = -2
         if kind != .whitespace && kind != .punctuation {
             var scalars: [UInt32] = []
-            OrthographicKey.append(side.p, r.start, r.end, rules: .all, to: &scalars)
+            OrthographicKey.append(source.p, r.start, r.end, rules: .all, to: &scalars)
             let key = OrthographicKey.string(scalars).lowercased()
             if let k = matchKeys[key] {
                 result = k
@@ -32,8 +32,8 @@ extension Engine {
         return result
     }
 
-    func tokenKind(_ side: Side, _ byteStart: Int) -> TokenKind {
-        let (v, _) = Scalars.decode(side.p, byteStart)
+    func tokenKind(_ text: ComparedText, _ byteStart: Int) -> TokenKind {
+        let (v, _) = Scalars.decode(text.p, byteStart)
         switch Scalars.classify(v) {
         case .space: return .whitespace
         case .letter: return .word
@@ -44,40 +44,42 @@ extension Engine {
     }
 
     /// Sorted distinct match keys of a paragraph range.
-    mutating func keySet(_ side: Int, _ paragraphs: ClosedRange<Int>) -> [Int32] {
+    mutating func keySet(_ side: Side, _ paragraphs: ClosedRange<Int>) -> [Int32] {
         var keys: [Int32] = []
         for i in paragraphs {
             let range = paragraphTokens(side, i)
+            let ids = text(side).ids
             for t in range {
-                let id = side == 0 ? old.ids[t] : new.ids[t]
-                let k = matchKey(ofId: id)
+                let k = matchKey(ofId: ids[t])
                 if k >= 0 { keys.append(k) }
             }
         }
-        keys.sort()
-        var out: [Int32] = []
-        out.reserveCapacity(keys.count)
-        for k in keys where out.last != k { out.append(k) }
-        return out
+        return Self.sortedDistinct(keys)
     }
 
     /// Sorted distinct ids of a paragraph's word, number and symbol tokens.
-    mutating func idSet(_ side: Int, _ i: Int) -> [Int32] {
+    mutating func idSet(_ side: Side, _ i: Int) -> [Int32] {
         let range = paragraphTokens(side, i)
-        let s = side == 0 ? old : new
+        let s = text(side)
         var ids: [Int32] = []
         ids.reserveCapacity(range.count / 2)
         for t in range {
             let kind = s.tokens[t].kind
             if kind != .whitespace && kind != .punctuation { ids.append(s.ids[t]) }
         }
-        ids.sort()
+        return Self.sortedDistinct(ids)
+    }
+
+    /// `values` sorted, each once.
+    static func sortedDistinct(_ values: [Int32]) -> [Int32] {
+        let sorted = values.sorted()
         var out: [Int32] = []
-        out.reserveCapacity(ids.count)
-        for k in ids where out.last != k { out.append(k) }
+        out.reserveCapacity(sorted.count)
+        for k in sorted where out.last != k { out.append(k) }
         return out
     }
 
+    /// How many values two sorted distinct arrays share.
     static func common(_ a: [Int32], _ b: [Int32]) -> Int {
         var i = 0
         var j = 0
@@ -98,9 +100,9 @@ extension Engine {
 
     // MARK: Paragraph matching
 
-    func exactHash(_ side: Side, _ i: Int) -> UInt64 {
-        let b = side.paragraphs[i]
-        return Self.fastHash(side.p, b.lowerBound, b.upperBound)
+    func exactHash(_ text: ComparedText, _ i: Int) -> UInt64 {
+        let b = text.paragraphs[i]
+        return Self.fastHash(text.p, b.lowerBound, b.upperBound)
     }
 
     /// A fast 64-bit hash of a byte range, eight bytes per step (only pairs candidates: a
@@ -127,9 +129,9 @@ extension Engine {
     }
 
     /// Hash of a paragraph's non-whitespace token ids (equal for a re-wrapped paragraph).
-    mutating func wordsHash(_ side: Int, _ i: Int) -> UInt64 {
+    mutating func wordsHash(_ side: Side, _ i: Int) -> UInt64 {
         let r = paragraphTokens(side, i)
-        let s = side == 0 ? old : new
+        let s = text(side)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for t in r where s.tokens[t].kind != .whitespace {
             h = (h ^ UInt64(UInt32(bitPattern: s.ids[t]))) &* 0x0000_0100_0000_01b3
@@ -137,11 +139,12 @@ extension Engine {
         return h
     }
 
-    mutating func keyHash(_ side: Int, _ i: Int) -> UInt64 {
+    mutating func keyHash(_ side: Side, _ i: Int) -> UInt64 {
         let r = paragraphTokens(side, i)
+        let ids = text(side).ids
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for t in r {
-            let k = matchKey(ofId: side == 0 ? old.ids[t] : new.ids[t])
+            let k = matchKey(ofId: ids[t])
             if k >= 0 { h = (h ^ UInt64(UInt32(bitPattern: k))) &* 0x0000_0100_0000_01b3 }
         }
         return h
@@ -175,18 +178,18 @@ extension Engine {
             (0..<newCount).map { exactHash(new, $0) })
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         var oh: [UInt64?] = []
-        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? wordsHash(0, i) : nil) }
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? wordsHash(.old, i) : nil) }
         var nh: [UInt64?] = []
-        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? wordsHash(1, j) : nil) }
+        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? wordsHash(.new, j) : nil) }
         matchByHash(oh, nh)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         // Edited paragraphs that stayed in place, by their exact words (no keys needed yet).
         matchBySlot(lenient: false, exact: true)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         oh = []
-        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(0, i) : nil) }
+        for i in 0..<oldCount { oh.append(oldUnit[i] == -1 ? keyHash(.old, i) : nil) }
         nh = []
-        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? keyHash(1, j) : nil) }
+        for j in 0..<newCount { nh.append(newUnit[j] == -1 ? keyHash(.new, j) : nil) }
         matchByHash(oh, nh)
         if !oldUnit.contains(-1) || !newUnit.contains(-1) { return }
         matchBySlot(lenient: false)
@@ -202,7 +205,7 @@ extension Engine {
         var oldSets: [Int: [Int32]] = [:]
         var postings: [Int32: [Int]] = [:]
         for i in oldFree {
-            let s = keySet(0, i...i)
+            let s = keySet(.old, i...i)
             oldSets[i] = s
             for k in s { postings[k, default: []].append(i) }
         }
@@ -211,7 +214,7 @@ extension Engine {
         var mark = [Int](repeating: -1, count: old.paragraphs.count)
         var candidates: [(num: Int, den: Int, distance: Int, i: Int, j: Int)] = []
         for j in newFree {
-            let s = keySet(1, j...j)
+            let s = keySet(.new, j...j)
             if s.isEmpty { continue }
             var seen: [Int] = []
             for k in s {
@@ -263,8 +266,8 @@ extension Engine {
             let newGap = ((prevNew + 1)..<nextNew).filter { newUnit[$0] == -1 }
             guard newGap.count == oldGap.count, newGap.count == nextNew - prevNew - 1 else { continue }
             for (a, b) in zip(oldGap, newGap) {
-                let sa = exact ? idSet(0, a) : keySet(0, a...a)
-                let sb = exact ? idSet(1, b) : keySet(1, b...b)
+                let sa = exact ? idSet(.old, a) : keySet(.old, a...a)
+                let sb = exact ? idSet(.new, b) : keySet(.new, b...b)
                 let c = Self.common(sa, sb)
                 if lenient {
                     if c * 2 * 100 >= 25 * (sa.count + sb.count) || (sa.count <= 8 && sb.count <= 8) { pair(a, b) }
@@ -285,11 +288,11 @@ extension Engine {
                 for nb in [j - 1, j + 1] where nb >= 0 && nb < new.paragraphs.count && newUnit[nb] >= 0 {
                     let u = newUnit[nb]
                     if units[u].old.count > 1 { continue }
-                    let oldSet = keySet(0, units[u].old)
-                    let newSet = keySet(1, units[u].new)
-                    let extra = keySet(1, j...j)
+                    let oldSet = keySet(.old, units[u].old)
+                    let newSet = keySet(.new, units[u].new)
+                    let extra = keySet(.new, j...j)
                     if extra.isEmpty { continue }
-                    let grown = keySet(1, min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound))
+                    let grown = keySet(.new, min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound))
                     let contained = Self.common(extra, oldSet)
                     let before = Self.common(oldSet, newSet)
                     let after = Self.common(oldSet, grown)
@@ -307,11 +310,11 @@ extension Engine {
                 for nb in [i - 1, i + 1] where nb >= 0 && nb < old.paragraphs.count && oldUnit[nb] >= 0 {
                     let u = oldUnit[nb]
                     if units[u].new.count > 1 { continue }
-                    let oldSet = keySet(0, units[u].old)
-                    let newSet = keySet(1, units[u].new)
-                    let extra = keySet(0, i...i)
+                    let oldSet = keySet(.old, units[u].old)
+                    let newSet = keySet(.new, units[u].new)
+                    let extra = keySet(.old, i...i)
                     if extra.isEmpty { continue }
-                    let grown = keySet(0, min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound))
+                    let grown = keySet(.old, min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound))
                     let contained = Self.common(extra, newSet)
                     let before = Self.common(oldSet, newSet)
                     let after = Self.common(grown, newSet)

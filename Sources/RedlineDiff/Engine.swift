@@ -7,6 +7,12 @@
 // Engine+Moves.swift, Myers.swift (token alignment), Classify.swift, PatchBuilder.swift; this file
 // holds the engine's state, tokenizing on demand, and `run()`, which assembles the result.
 
+/// Which of the two texts something belongs to.
+enum Side {
+    case old
+    case new
+}
+
 /// A matched group: old paragraphs `old` correspond to new paragraphs `new` (1:1, split or merge).
 struct Unit {
     var old: ClosedRange<Int>
@@ -38,8 +44,8 @@ final class KeyCache {
 }
 
 struct Engine {
-    var old: Side
-    var new: Side
+    var old: ComparedText
+    var new: ComparedText
     var interner: Interner
     let keyCache = KeyCache()
     /// Lazily computed match key id per token id (-1: not computed, -2: excluded).
@@ -50,46 +56,45 @@ struct Engine {
     var newUnit: [Int]
 
     init(o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>) {
-        old = Side(o)
-        new = Side(n)
+        old = ComparedText(o)
+        new = ComparedText(n)
         interner = Interner(capacity: 1024)
         oldUnit = Array(repeating: -1, count: old.paragraphs.count)
         newUnit = Array(repeating: -1, count: new.paragraphs.count)
     }
 
+    /// The old or the new text.
+    func text(_ side: Side) -> ComparedText {
+        switch side {
+        case .old: old
+        case .new: new
+        }
+    }
+
     /// Tokenizes a byte range of one side as a new block; returns its token range.
-    mutating func tokenizeBlock(_ side: Int, _ bytes: Range<Int>) -> Range<Int> {
+    mutating func tokenizeBlock(_ side: Side, _ bytes: Range<Int>) -> Range<Int> {
         let texts = (old.p, new.p)
-        if side == 0 {
-            let first = old.tokens.count
-            Tokenizer.tokenize(old.p, bytes.lowerBound, bytes.upperBound, into: &old.tokens)
-            for t in first..<old.tokens.count {
-                old.ids.append(interner.id(texts, side: 0, old.tokens[t].start, old.tokens[t].end))
-            }
-            return first..<old.tokens.count
-        } else {
-            let first = new.tokens.count
-            Tokenizer.tokenize(new.p, bytes.lowerBound, bytes.upperBound, into: &new.tokens)
-            for t in first..<new.tokens.count {
-                new.ids.append(interner.id(texts, side: 1, new.tokens[t].start, new.tokens[t].end))
-            }
-            return first..<new.tokens.count
+        switch side {
+        case .old: return old.tokenize(bytes, as: .old, of: texts, interner: &interner)
+        case .new: return new.tokenize(bytes, as: .new, of: texts, interner: &interner)
         }
     }
 
     /// The token range of one paragraph, tokenizing it on first use.
-    mutating func paragraphTokens(_ side: Int, _ i: Int) -> Range<Int> {
-        if let r = side == 0 ? old.paragraphTokens[i] : new.paragraphTokens[i] { return r }
-        let r = tokenizeBlock(side, side == 0 ? old.paragraphs[i] : new.paragraphs[i])
-        if side == 0 { old.paragraphTokens[i] = r } else { new.paragraphTokens[i] = r }
+    mutating func paragraphTokens(_ side: Side, _ i: Int) -> Range<Int> {
+        if let r = text(side).paragraphTokens[i] { return r }
+        let r = tokenizeBlock(side, text(side).paragraphs[i])
+        switch side {
+        case .old: old.paragraphTokens[i] = r
+        case .new: new.paragraphTokens[i] = r
+        }
         return r
     }
 
     /// The token block of a group of consecutive paragraphs (the span between them included).
-    mutating func spanTokens(_ side: Int, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
+    mutating func spanTokens(_ side: Side, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
         if paragraphs.count == 1 { return paragraphTokens(side, paragraphs.lowerBound) }
-        let ps = side == 0 ? old.paragraphs : new.paragraphs
-        return tokenizeBlock(side, ps[paragraphs.lowerBound].lowerBound..<ps[paragraphs.upperBound].upperBound)
+        return tokenizeBlock(side, unitBytes(text(side), paragraphs))
     }
 }
 
@@ -107,8 +112,8 @@ extension Engine {
         for u in units.indices {
             let unit = units[u]
             if sameByteRanges(unitBytes(old, unit.old), unitBytes(new, unit.new)) { continue }
-            let ar = spanTokens(0, unit.old)
-            let br = spanTokens(1, unit.new)
+            let ar = spanTokens(.old, unit.old)
+            let br = spanTokens(.new, unit.new)
             units[u].oldTokens = ar
             units[u].newTokens = br
             let pairs = alignTokens(ar, br)
@@ -192,7 +197,7 @@ extension Engine {
         }
         for j in new.paragraphs.indices where newUnit[j] == -1 {
             add(2 * j, makeChange(.paragraphAdded, oldPara: nil, newPara: j, a: nil, b: new.paragraphs[j]))
-            let tokens = paragraphTokens(1, j)
+            let tokens = paragraphTokens(.new, j)
             summary.wordsAdded += countWords(new, tokens)
         }
         for i in old.paragraphs.indices where oldUnit[i] == -1 {
@@ -207,7 +212,7 @@ extension Engine {
                 k -= 1
             }
             add(anchor, makeChange(.paragraphRemoved, oldPara: i, newPara: nil, a: old.paragraphs[i], b: nil))
-            let tokens = paragraphTokens(0, i)
+            let tokens = paragraphTokens(.old, i)
             summary.wordsRemoved += countWords(old, tokens)
         }
         // Whitespace between paragraphs that stayed neighbours, and around the text.
@@ -252,14 +257,14 @@ extension Engine {
             patch: buildPatch(pairsOfUnit))
     }
 
-    func countWords(_ side: Side, _ r: Range<Int>) -> Int {
+    func countWords(_ text: ComparedText, _ r: Range<Int>) -> Int {
         var c = 0
-        for t in r where side.tokens[t].kind == .word || side.tokens[t].kind == .number { c += 1 }
+        for t in r where text.tokens[t].kind == .word || text.tokens[t].kind == .number { c += 1 }
         return c
     }
 
-    func unitBytes(_ side: Side, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
-        side.paragraphs[paragraphs.lowerBound].lowerBound..<side.paragraphs[paragraphs.upperBound].upperBound
+    func unitBytes(_ text: ComparedText, _ paragraphs: ClosedRange<Int>) -> Range<Int> {
+        text.paragraphs[paragraphs.lowerBound].lowerBound..<text.paragraphs[paragraphs.upperBound].upperBound
     }
 
     func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {

@@ -4,7 +4,7 @@
 ///
 /// Paragraphs are found on the bytes; only paragraphs that are not byte-identical to one on the
 /// other side are ever tokenized, so a near-identical text costs one scan and one hash per paragraph.
-struct Side {
+struct ComparedText {
     let p: UnsafeBufferPointer<UInt8>
     /// Byte ranges of the paragraphs (first to last non-whitespace scalar).
     var paragraphs: [Range<Int>] = []
@@ -18,6 +18,19 @@ struct Side {
         self.p = p
         splitParagraphs()
         paragraphTokens = Array(repeating: nil, count: paragraphs.count)
+    }
+
+    /// Tokenizes `bytes` as a new block, interning each token as one of `side`; returns its token range.
+    mutating func tokenize(
+        _ bytes: Range<Int>, as side: Side, of texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>),
+        interner: inout Interner
+    ) -> Range<Int> {
+        let first = tokens.count
+        Tokenizer.tokenize(p, bytes.lowerBound, bytes.upperBound, into: &tokens)
+        for t in first..<tokens.count {
+            ids.append(interner.id(texts, side: side, tokens[t].start, tokens[t].end))
+        }
+        return first..<tokens.count
     }
 
     /// Byte range of a token range (an empty range gives an empty byte range).
