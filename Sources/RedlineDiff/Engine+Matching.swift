@@ -283,50 +283,46 @@ extension Engine {
     mutating func extendSplitsAndMerges() {
         var changed = true
         while changed {
-            changed = false
-            for j in new.paragraphs.indices where newUnit[j] == -1 {
-                for nb in [j - 1, j + 1] where nb >= 0 && nb < new.paragraphs.count && newUnit[nb] >= 0 {
-                    let u = newUnit[nb]
-                    if units[u].old.count > 1 { continue }
-                    let oldSet = keySet(.old, units[u].old)
-                    let newSet = keySet(.new, units[u].new)
-                    let extra = keySet(.new, j...j)
-                    if extra.isEmpty { continue }
-                    let grown = keySet(.new, min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound))
-                    let contained = Self.common(extra, oldSet)
-                    let before = Self.common(oldSet, newSet)
-                    let after = Self.common(oldSet, grown)
-                    // Dice after > Dice before, compared without division.
-                    let rises = 2 * after * (oldSet.count + newSet.count) > 2 * before * (oldSet.count + grown.count)
-                    if contained * 10 >= extra.count * 6, rises {
-                        units[u].new = min(j, units[u].new.lowerBound)...max(j, units[u].new.upperBound)
-                        newUnit[j] = u
-                        changed = true
-                        break
+            // New paragraphs first (one split in two), then old ones (two merged into one).
+            let split = growUnits(over: .new)
+            let merged = growUnits(over: .old)
+            changed = split || merged
+        }
+    }
+
+    /// One pass of `extendSplitsAndMerges` over the unmatched paragraphs of `side`: each joins a
+    /// neighbouring unit that has one paragraph on the other side. Returns whether any unit grew.
+    mutating func growUnits(over side: Side) -> Bool {
+        let count = text(side).paragraphs.count
+        var grew = false
+        for j in 0..<count where unit(of: side, j) == -1 {
+            for nb in [j - 1, j + 1] where nb >= 0 && nb < count && unit(of: side, nb) >= 0 {
+                let u = unit(of: side, nb)
+                if units[u][side.other].count > 1 { continue }
+                let oldSet = keySet(.old, units[u].old)
+                let newSet = keySet(.new, units[u].new)
+                let (fixed, current) =
+                    switch side {
+                    case .old: (newSet, oldSet)
+                    case .new: (oldSet, newSet)
                     }
-                }
-            }
-            for i in old.paragraphs.indices where oldUnit[i] == -1 {
-                for nb in [i - 1, i + 1] where nb >= 0 && nb < old.paragraphs.count && oldUnit[nb] >= 0 {
-                    let u = oldUnit[nb]
-                    if units[u].new.count > 1 { continue }
-                    let oldSet = keySet(.old, units[u].old)
-                    let newSet = keySet(.new, units[u].new)
-                    let extra = keySet(.old, i...i)
-                    if extra.isEmpty { continue }
-                    let grown = keySet(.old, min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound))
-                    let contained = Self.common(extra, newSet)
-                    let before = Self.common(oldSet, newSet)
-                    let after = Self.common(grown, newSet)
-                    let rises = 2 * after * (oldSet.count + newSet.count) > 2 * before * (grown.count + newSet.count)
-                    if contained * 10 >= extra.count * 6, rises {
-                        units[u].old = min(i, units[u].old.lowerBound)...max(i, units[u].old.upperBound)
-                        oldUnit[i] = u
-                        changed = true
-                        break
-                    }
+                let extra = keySet(side, j...j)
+                if extra.isEmpty { continue }
+                let grownRange = min(j, units[u][side].lowerBound)...max(j, units[u][side].upperBound)
+                let grown = keySet(side, grownRange)
+                let contained = Self.common(extra, fixed)
+                let before = Self.common(fixed, current)
+                let after = Self.common(fixed, grown)
+                // Dice after > Dice before, compared without division.
+                let rises = 2 * after * (fixed.count + current.count) > 2 * before * (fixed.count + grown.count)
+                if contained * 10 >= extra.count * 6, rises {
+                    units[u][side] = grownRange
+                    setUnit(u, of: side, j)
+                    grew = true
+                    break
                 }
             }
         }
+        return grew
     }
 }

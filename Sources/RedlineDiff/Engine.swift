@@ -11,6 +11,14 @@
 enum Side {
     case old
     case new
+
+    /// The other text.
+    var other: Side {
+        switch self {
+        case .old: .new
+        case .new: .old
+        }
+    }
 }
 
 /// A matched group: old paragraphs `old` correspond to new paragraphs `new` (1:1, split or merge).
@@ -21,6 +29,22 @@ struct Unit {
     /// Token blocks of the group's spans, once tokenized.
     var oldTokens: Range<Int> = 0..<0
     var newTokens: Range<Int> = 0..<0
+
+    /// The paragraphs of one side.
+    subscript(_ side: Side) -> ClosedRange<Int> {
+        get {
+            switch side {
+            case .old: old
+            case .new: new
+            }
+        }
+        set {
+            switch side {
+            case .old: old = newValue
+            case .new: new = newValue
+            }
+        }
+    }
 }
 
 /// A token-level hunk inside a unit: old tokens `a`, new tokens `b`.
@@ -68,6 +92,22 @@ struct Engine {
         switch side {
         case .old: old
         case .new: new
+        }
+    }
+
+    /// The unit of paragraph `i` of one side, or -1 while it is unmatched.
+    func unit(of side: Side, _ i: Int) -> Int {
+        switch side {
+        case .old: oldUnit[i]
+        case .new: newUnit[i]
+        }
+    }
+
+    /// Puts paragraph `i` of one side in unit `u`.
+    mutating func setUnit(_ u: Int, of side: Side, _ i: Int) {
+        switch side {
+        case .old: oldUnit[i] = u
+        case .new: newUnit[i] = u
         }
     }
 
