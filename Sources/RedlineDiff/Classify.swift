@@ -3,6 +3,36 @@
 // spelling; anything else is wording. A doubtful case falls through to `wording`, never to a
 // milder class: hiding a changed fact is the worst error a corrections desk can suffer.
 
+/// Why a hunk got its class, when the class alone does not say; `name` is the JSON `rule`.
+enum ChangeRule: Equatable {
+    /// `orthography`: the key rules without which the sides differ, named in `KeyRules.named`
+    /// order; none means the sides are canonically equivalent (`nfc`).
+    case orthography(KeyRules)
+    /// `orthography`: the same numeric value written differently.
+    case numberFormat
+    /// `spelling`: equal but for letter case.
+    case letterCase
+    /// `spelling`: Latin-script words joined or split (`every day` / `everyday`).
+    case compound
+    /// `whitespace`: a blank line appeared.
+    case paragraphSplit
+    /// `whitespace`: a blank line disappeared.
+    case paragraphMerge
+
+    /// The rule as `Change.rule` gives it.
+    var name: String {
+        switch self {
+        case .orthography(let rules):
+            rules.isEmpty ? "nfc" : KeyRules.named.filter { rules.contains($0.0) }.map(\.1).joined(separator: ",")
+        case .numberFormat: "number_format"
+        case .letterCase: "letter_case"
+        case .compound: "compound"
+        case .paragraphSplit: "paragraph_split"
+        case .paragraphMerge: "paragraph_merge"
+        }
+    }
+}
+
 extension Engine {
     static func isLetterLike(_ kind: TokenKind) -> Bool { kind == .word || kind == .number || kind == .symbol }
 
@@ -123,7 +153,7 @@ extension Engine {
             h.changeClass = .whitespace
             let before = separatorCount(old, h.a)
             let after = separatorCount(new, h.b)
-            h.rule = after > before ? "paragraph_split" : after < before ? "paragraph_merge" : nil
+            h.rule = after > before ? .paragraphSplit : after < before ? .paragraphMerge : nil
             return
         }
         let letters = sameTokens(h.a, h.b, Engine.isLetterLike)
@@ -135,22 +165,22 @@ extension Engine {
         let keyA = spanKey(old, h.a, rules: .all, include: all)
         let keyB = spanKey(new, h.b, rules: .all, include: all)
         if Self.keysEqual(keyA, keyB) {
-            var names: [String] = []
-            for (rule, name) in KeyRules.named {
+            var needed: KeyRules = []
+            for (rule, _) in KeyRules.named {
                 let without = KeyRules.all.subtracting(rule)
                 let a = spanKey(old, h.a, rules: without, include: all)
                 let b = spanKey(new, h.b, rules: without, include: all)
-                if !Self.keysEqual(a, b) { names.append(name) }
+                if !Self.keysEqual(a, b) { needed.insert(rule) }
             }
             let joinsWords = letters.countA != letters.countB
             let arabic = keyA.contains(where: Scalars.isArabicScript) || keyB.contains(where: Scalars.isArabicScript)
             if joinsWords, !arabic {
                 // "every day" / "everyday" in Latin script: a compound changed, show it as spelling.
                 h.changeClass = .spelling
-                h.rule = "compound"
+                h.rule = .compound
             } else {
                 h.changeClass = .orthography
-                h.rule = names.isEmpty ? "nfc" : names.joined(separator: ",")
+                h.rule = .orthography(needed)
             }
             h.oldKey = OrthographicKey.string(keyA)
             h.newKey = OrthographicKey.string(keyB)
@@ -169,7 +199,7 @@ extension Engine {
                 let valuesB = numbersB.map { numericValue(new, $0) }
                 if valuesA == valuesB {
                     h.changeClass = .orthography
-                    h.rule = "number_format"
+                    h.rule = .numberFormat
                     h.oldKey = OrthographicKey.string(keyA)
                     h.newKey = OrthographicKey.string(keyB)
                 } else {
@@ -189,7 +219,7 @@ extension Engine {
         let lowerB = Self.lowercased(keyB)
         if Self.keysEqual(lowerA, lowerB) {
             h.changeClass = .spelling
-            h.rule = "letter_case"
+            h.rule = .letterCase
             h.oldKey = OrthographicKey.string(keyA)
             h.newKey = OrthographicKey.string(keyB)
             return

@@ -53,7 +53,7 @@ struct Hunk {
     var a: Range<Int>
     var b: Range<Int>
     var changeClass: ChangeClass = .wording
-    var rule: String?
+    var rule: ChangeRule?
     var oldKey: String?
     var newKey: String?
     var spelling: SpellingVerdict = .no
@@ -226,7 +226,7 @@ extension Engine {
             add(
                 2 * newPara,
                 makeChange(
-                    h.changeClass, rule: h.rule, oldPara: oldPara, newPara: newPara, a: ab, b: bb,
+                    h.changeClass, rule: h.rule?.name, oldPara: oldPara, newPara: newPara, a: ab, b: bb,
                     oldKey: h.oldKey, newKey: h.newKey))
             // Words count as added or removed only when the wording or a number changed, not
             // when the same word was respelled or re-punctuated.
