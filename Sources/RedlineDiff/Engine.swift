@@ -141,12 +141,21 @@ struct Engine {
 // MARK: The result
 
 extension Engine {
+    /// The whole pipeline: matched paragraphs, moves, classified hunks, then the public result.
     mutating func run() -> TextDiff {
         matchParagraphs()
         markMoves()
+        let (hunks, pairsOfUnit) = diffChangedUnits()
+        let (changes, summary) = orderedChanges(Self.confirmingRepeatedSpellings(hunks))
+        let significance = changes.map(\.class.significance).max()
+        return TextDiff(
+            significance: significance ?? .cosmetic, summary: summary, changes: changes,
+            patch: buildPatch(pairsOfUnit))
+    }
 
-        // Token diff of every changed unit over its non-whitespace tokens (so a re-wrap never
-        // drags a word out of place); the gaps between matched tokens are the hunks.
+    /// Token diff of every changed unit over its non-whitespace tokens (so a re-wrap never drags
+    /// a word out of place): the classified hunks, and each changed unit's aligned token pairs.
+    mutating func diffChangedUnits() -> (hunks: [Hunk], pairsOfUnit: [[(a: Int, b: Int)]?]) {
         var pairsOfUnit: [[(a: Int, b: Int)]?] = Array(repeating: nil, count: units.count)
         var hunks: [Hunk] = []
         for u in units.indices {
@@ -158,18 +167,11 @@ extension Engine {
             units[u].newTokens = br
             let pairs = alignTokens(ar, br)
             pairsOfUnit[u] = pairs
-            var pa = ar.lowerBound
-            var pb = br.lowerBound
-            for k in 0...pairs.count {
-                let na = k < pairs.count ? pairs[k].a : ar.upperBound
-                let nb = k < pairs.count ? pairs[k].b : br.upperBound
-                defer {
-                    pa = na + 1
-                    pb = nb + 1
-                }
-                var a = pa..<na
-                var b = pb..<nb
-                if sameBytes(a, b) { continue }
+            // The gaps between matched tokens are the hunks, less the ends they share.
+            Self.forEachGap(pairs, ar, br) { gapA, gapB, _ in
+                var a = gapA
+                var b = gapB
+                if sameBytes(a, b) { return }
                 while !a.isEmpty, !b.isEmpty, old.ids[a.lowerBound] == new.ids[b.lowerBound] {
                     a = (a.lowerBound + 1)..<a.upperBound
                     b = (b.lowerBound + 1)..<b.upperBound
@@ -187,8 +189,29 @@ extension Engine {
                 }
             }
         }
+        return (hunks, pairsOfUnit)
+    }
 
-        // The same substitution repeated across the article confirms a borderline spelling fix.
+    /// Walks the gaps between the aligned token pairs of a unit's old block `ar` and new block
+    /// `br`: `body` gets each gap's old and new tokens and the pair after it (nil after the last).
+    static func forEachGap(
+        _ pairs: [(a: Int, b: Int)], _ ar: Range<Int>, _ br: Range<Int>,
+        _ body: (Range<Int>, Range<Int>, (a: Int, b: Int)?) -> Void
+    ) {
+        var pa = ar.lowerBound
+        var pb = br.lowerBound
+        for pair in pairs {
+            body(pa..<pair.a, pb..<pair.b, pair)
+            pa = pair.a + 1
+            pb = pair.b + 1
+        }
+        body(pa..<ar.upperBound, pb..<br.upperBound, nil)
+    }
+
+    /// `hunks` with each provisional (`loose`) spelling fix kept only when the same substitution
+    /// is made at least twice across the article; the others are wording.
+    static func confirmingRepeatedSpellings(_ hunks: [Hunk]) -> [Hunk] {
+        var hunks = hunks
         var pairCounts: [String: Int] = [:]
         for h in hunks where h.spelling != .no {
             pairCounts[(h.oldKey ?? "") + "\u{1}" + (h.newKey ?? ""), default: 0] += 1
@@ -201,7 +224,12 @@ extension Engine {
                 hunks[index].newKey = nil
             }
         }
+        return hunks
+    }
 
+    /// The public changes of the hunks, moves, added and removed paragraphs and whitespace between
+    /// paragraphs, in reading order, and their summary.
+    mutating func orderedChanges(_ hunks: [Hunk]) -> (changes: [Change], summary: DiffSummary) {
         var summary = DiffSummary()
         var ordered: [(key: Int, change: Change)] = []
         ordered.reserveCapacity(hunks.count + 8)
@@ -289,12 +317,7 @@ extension Engine {
         let order = ordered.indices.sorted {
             ordered[$0].key != ordered[$1].key ? ordered[$0].key < ordered[$1].key : $0 < $1
         }
-        let changes = order.map { ordered[$0].change }
-
-        let significance = changes.map(\.class.significance).max()
-        return TextDiff(
-            significance: significance ?? .cosmetic, summary: summary, changes: changes,
-            patch: buildPatch(pairsOfUnit))
+        return (order.map { ordered[$0].change }, summary)
     }
 
     func countWords(_ text: ComparedText, _ r: Range<Int>) -> Int {
@@ -307,10 +330,9 @@ extension Engine {
         text.paragraphs[paragraphs.lowerBound].lowerBound..<text.paragraphs[paragraphs.upperBound].upperBound
     }
 
+    /// Whether old tokens `a` and new tokens `b` are the same bytes.
     func sameBytes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        let ab = old.byteRange(a)
-        let bb = new.byteRange(b)
-        return ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
+        sameByteRanges(old.byteRange(a), new.byteRange(b))
     }
 
     func makeChange(
@@ -324,6 +346,7 @@ extension Engine {
             oldKey: oldKey, newKey: newKey)
     }
 
+    /// Whether old bytes `ab` and new bytes `bb` are equal.
     func sameByteRanges(_ ab: Range<Int>, _ bb: Range<Int>) -> Bool {
         ab.count == bb.count && memEqual(old.p, ab.lowerBound, new.p, bb.lowerBound, ab.count)
     }

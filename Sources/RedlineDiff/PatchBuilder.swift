@@ -63,13 +63,7 @@ extension Engine {
                 let unit = units[u]
                 last = unit.new.upperBound
                 if let pairs = pairsOfUnit[u] {
-                    var pa = unit.oldTokens.lowerBound
-                    var pb = unit.newTokens.lowerBound
-                    for k in 0...pairs.count {
-                        let na = k < pairs.count ? pairs[k].a : unit.oldTokens.upperBound
-                        let nb = k < pairs.count ? pairs[k].b : unit.newTokens.upperBound
-                        let ga = pa..<na
-                        let gb = pb..<nb
+                    Self.forEachGap(pairs, unit.oldTokens, unit.newTokens) { ga, gb, next in
                         if sameBytes(ga, gb) {
                             let bytes = old.byteRange(ga)
                             builder.copy(bytes.lowerBound, bytes.count)
@@ -77,11 +71,9 @@ extension Engine {
                             let bytes = new.byteRange(gb)
                             builder.insert(bytes.lowerBound, bytes.count)
                         }
-                        if k < pairs.count {
-                            builder.copy(old.tokens[na].start, old.tokens[na].end - old.tokens[na].start)
+                        if let token = next.map({ old.tokens[$0.a] }) {
+                            builder.copy(token.start, token.end - token.start)
                         }
-                        pa = na + 1
-                        pb = nb + 1
                     }
                 } else {
                     let ab = unitBytes(old, unit.old)
