@@ -3,18 +3,48 @@
 // spelling; anything else is wording. A doubtful case falls through to `wording`, never to a
 // milder class: hiding a changed fact is the worst error a corrections desk can suffer.
 
+/// Why a hunk got its class, when the class alone does not say; `name` is the JSON `rule`.
+enum ChangeRule: Equatable {
+    /// `orthography`: the key rules without which the sides differ, named in `KeyRules.named`
+    /// order; none means the sides are canonically equivalent (`nfc`).
+    case orthography(KeyRules)
+    /// `orthography`: the same numeric value written differently.
+    case numberFormat
+    /// `spelling`: equal but for letter case.
+    case letterCase
+    /// `spelling`: Latin-script words joined or split (`every day` / `everyday`).
+    case compound
+    /// `whitespace`: a blank line appeared.
+    case paragraphSplit
+    /// `whitespace`: a blank line disappeared.
+    case paragraphMerge
+
+    /// The rule as `Change.rule` gives it.
+    var name: String {
+        switch self {
+        case .orthography(let rules):
+            rules.isEmpty ? "nfc" : KeyRules.named.filter { rules.contains($0.0) }.map(\.1).joined(separator: ",")
+        case .numberFormat: "number_format"
+        case .letterCase: "letter_case"
+        case .compound: "compound"
+        case .paragraphSplit: "paragraph_split"
+        case .paragraphMerge: "paragraph_merge"
+        }
+    }
+}
+
 extension Engine {
     static func isLetterLike(_ kind: TokenKind) -> Bool { kind == .word || kind == .number || kind == .symbol }
 
     /// The comparison key of the letter-like tokens of a span. Words separated by whitespace are
     /// joined directly when the `zwnj` rule is on (compounds), with a space otherwise; words
     /// separated by punctuation always keep a separator (`re-sign` is not `resign`).
-    func spanKey(_ side: Side, _ r: Range<Int>, rules: KeyRules, include: (TokenKind) -> Bool) -> [UInt32] {
+    func spanKey(_ text: ComparedText, _ r: Range<Int>, rules: KeyRules, include: (TokenKind) -> Bool) -> [UInt32] {
         var out: [UInt32] = []
         var seenLetter = false
         var gap: UInt8 = 0  // 0 none, 1 whitespace, 2 punctuation
         for t in r {
-            let token = side.tokens[t]
+            let token = text.tokens[t]
             switch token.kind {
             case .whitespace: if gap == 0 { gap = 1 }
             case .punctuation: gap = 2
@@ -27,9 +57,9 @@ extension Engine {
                     if gap == 2 { out.append(0x1F) } else if gap == 1, !rules.contains(.zwnj) { out.append(0x20) }
                 }
                 if rules == .all {
-                    appendCachedKey(side.ids[t], to: &out)
+                    appendCachedKey(text.ids[t], to: &out)
                 } else {
-                    OrthographicKey.append(side.p, token.start, token.end, rules: rules, to: &out)
+                    OrthographicKey.append(text.p, token.start, token.end, rules: rules, to: &out)
                 }
                 seenLetter = true
                 gap = 0
@@ -49,7 +79,7 @@ extension Engine {
         }
         if cache.start[index] < 0 {
             let r = interner.representatives[index]
-            let p = r.side == 0 ? old.p : new.p
+            let p = text(r.side).p
             cache.start[index] = Int32(cache.pool.count)
             OrthographicKey.append(p, r.start, r.end, rules: .all, to: &cache.pool)
             cache.end[index] = Int32(cache.pool.count)
@@ -113,8 +143,8 @@ extension Engine {
         return OrthographicKey.string(key).lowercased().unicodeScalars.map(\.value)
     }
 
-    func separatorCount(_ side: Side, _ r: Range<Int>) -> Int {
-        r.filter { side.isSeparator(side.tokens[$0]) }.count
+    func separatorCount(_ text: ComparedText, _ r: Range<Int>) -> Int {
+        r.filter { text.isSeparator(text.tokens[$0]) }.count
     }
 
     /// Classifies one hunk in place (spelling may be provisional: see `SpellingVerdict.loose`).
@@ -123,7 +153,7 @@ extension Engine {
             h.changeClass = .whitespace
             let before = separatorCount(old, h.a)
             let after = separatorCount(new, h.b)
-            h.rule = after > before ? "paragraph_split" : after < before ? "paragraph_merge" : nil
+            h.rule = after > before ? .paragraphSplit : after < before ? .paragraphMerge : nil
             return
         }
         let letters = sameTokens(h.a, h.b, Engine.isLetterLike)
@@ -135,22 +165,22 @@ extension Engine {
         let keyA = spanKey(old, h.a, rules: .all, include: all)
         let keyB = spanKey(new, h.b, rules: .all, include: all)
         if Self.keysEqual(keyA, keyB) {
-            var names: [String] = []
-            for (rule, name) in KeyRules.named {
+            var needed: KeyRules = []
+            for (rule, _) in KeyRules.named {
                 let without = KeyRules.all.subtracting(rule)
                 let a = spanKey(old, h.a, rules: without, include: all)
                 let b = spanKey(new, h.b, rules: without, include: all)
-                if !Self.keysEqual(a, b) { names.append(name) }
+                if !Self.keysEqual(a, b) { needed.insert(rule) }
             }
             let joinsWords = letters.countA != letters.countB
             let arabic = keyA.contains(where: Scalars.isArabicScript) || keyB.contains(where: Scalars.isArabicScript)
             if joinsWords, !arabic {
                 // "every day" / "everyday" in Latin script: a compound changed, show it as spelling.
                 h.changeClass = .spelling
-                h.rule = "compound"
+                h.rule = .compound
             } else {
                 h.changeClass = .orthography
-                h.rule = names.isEmpty ? "nfc" : names.joined(separator: ",")
+                h.rule = .orthography(needed)
             }
             h.oldKey = OrthographicKey.string(keyA)
             h.newKey = OrthographicKey.string(keyB)
@@ -169,7 +199,7 @@ extension Engine {
                 let valuesB = numbersB.map { numericValue(new, $0) }
                 if valuesA == valuesB {
                     h.changeClass = .orthography
-                    h.rule = "number_format"
+                    h.rule = .numberFormat
                     h.oldKey = OrthographicKey.string(keyA)
                     h.newKey = OrthographicKey.string(keyB)
                 } else {
@@ -189,7 +219,7 @@ extension Engine {
         let lowerB = Self.lowercased(keyB)
         if Self.keysEqual(lowerA, lowerB) {
             h.changeClass = .spelling
-            h.rule = "letter_case"
+            h.rule = .letterCase
             h.oldKey = OrthographicKey.string(keyA)
             h.newKey = OrthographicKey.string(keyB)
             return
@@ -210,9 +240,41 @@ extension Engine {
         h.changeClass = .wording
     }
 
-    func numericValue(_ side: Side, _ t: Int) -> String {
+    func numericValue(_ text: ComparedText, _ t: Int) -> String {
         var scalars: [UInt32] = []
-        OrthographicKey.append(side.p, side.tokens[t].start, side.tokens[t].end, rules: .all, to: &scalars)
+        OrthographicKey.append(text.p, text.tokens[t].start, text.tokens[t].end, rules: .all, to: &scalars)
         return OrthographicKey.numericValue(OrthographicKey.string(scalars))
+    }
+}
+
+extension Engine {
+    /// Splits a wording hunk with as many tokens on each side into token-for-token hunks when
+    /// every one of them is something milder than wording (`ویتکاوف ۳۰` -> `ویتکاف ۳۵` is a
+    /// spelling fix and a number); otherwise the hunk stays one wording change.
+    func splitPositionally(_ h: Hunk) -> [Hunk]? {
+        let a = h.a.filter { old.tokens[$0].kind != .whitespace }
+        let b = h.b.filter { new.tokens[$0].kind != .whitespace }
+        guard a.count == b.count, a.count >= 2 else { return nil }
+        var parts: [Hunk] = []
+        var pa = h.a.lowerBound
+        var pb = h.b.lowerBound
+        for (x, y) in zip(a, b) + [(h.a.upperBound, h.b.upperBound)] {
+            // The whitespace before this token pair.
+            if !sameBytes(pa..<x, pb..<y) {
+                var part = Hunk(unit: h.unit, a: pa..<x, b: pb..<y)
+                classify(&part)
+                parts.append(part)
+            }
+            guard x < h.a.upperBound else { break }
+            if old.ids[x] != new.ids[y] {
+                var part = Hunk(unit: h.unit, a: x..<(x + 1), b: y..<(y + 1))
+                classify(&part)
+                if part.changeClass == .wording { return nil }
+                parts.append(part)
+            }
+            pa = x + 1
+            pb = y + 1
+        }
+        return parts
     }
 }

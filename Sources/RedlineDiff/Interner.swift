@@ -7,8 +7,8 @@ struct Interner {
     private var hashes: [UInt64]
     private var slots: [Int32]
     private var mask: Int
-    /// The representative of each id: which text (0 old, 1 new) and its byte range.
-    private(set) var representatives: [(side: UInt8, start: Int, end: Int)] = []
+    /// The representative of each id: which text and its byte range.
+    private(set) var representatives: [(side: Side, start: Int, end: Int)] = []
 
     init(capacity: Int) {
         var size = 64
@@ -31,6 +31,16 @@ struct Interner {
     }
 
     @inline(__always)
+    private static func bytes(
+        of side: Side, _ texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)
+    ) -> UnsafeBufferPointer<UInt8> {
+        switch side {
+        case .old: texts.0
+        case .new: texts.1
+        }
+    }
+
+    @inline(__always)
     private func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
     private mutating func grow() {
@@ -50,9 +60,9 @@ struct Interner {
 
     /// The id of the bytes `start..<end` of text `side`.
     mutating func id(
-        _ texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>), side: UInt8, _ start: Int, _ end: Int
+        _ texts: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>), side: Side, _ start: Int, _ end: Int
     ) -> Int32 {
-        let p = side == 0 ? texts.0 : texts.1
+        let p = Self.bytes(of: side, texts)
         let h = Engine.fastHash(p, start, end)
         var s = slot(h)
         while true {
@@ -60,7 +70,7 @@ struct Interner {
             if existing < 0 { break }
             if hashes[s] == h {
                 let r = representatives[Int(existing)]
-                let q = r.side == 0 ? texts.0 : texts.1
+                let q = Self.bytes(of: r.side, texts)
                 if r.end - r.start == end - start, memEqual(p, start, q, r.start, end - start) { return existing }
             }
             s = (s + 1) & mask

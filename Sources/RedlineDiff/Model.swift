@@ -63,10 +63,12 @@ public enum Significance: String, Sendable, Codable, Comparable, CaseIterable {
 public struct Change: Sendable, Equatable, Codable {
     /// The class of the change.
     public var `class`: ChangeClass
-    /// For `orthography`: the rule(s) that make both sides equal, comma-separated in a fixed
+    /// For `orthography`: the key rule(s) that make both sides equal, comma-separated in a fixed
     /// order (`nfkc`, `arabic_letter`, `hamza`, `ezafe`, `diacritic`, `tatweel`, `zwnj`,
-    /// `digit_script`, `digit_grouping`). For some `spelling`/`whitespace` changes a hint
-    /// (`letter_case`, `compound`, `paragraph_split`, `paragraph_merge`).
+    /// `digit_script`, `invisible`); `nfc` when the sides are only canonically equivalent;
+    /// `number_format` for the same number written differently. For `spelling`: `letter_case` or
+    /// `compound` (nil for other respellings). For `whitespace`: `paragraph_split` or
+    /// `paragraph_merge` when a blank line appeared or disappeared (nil otherwise).
     public var rule: String?
     /// Index of the old paragraph the change is in (nil for `paragraph_added`).
     public var oldParagraph: Int?

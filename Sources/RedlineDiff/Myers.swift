@@ -168,3 +168,102 @@ struct Myers {
         return nil
     }
 }
+
+// MARK: Token alignment
+
+extension Engine {
+    /// Matched (old, new) token index pairs of the non-whitespace tokens of two ranges.
+    func alignTokens(_ ar: Range<Int>, _ br: Range<Int>) -> [(a: Int, b: Int)] {
+        let aIdx = ar.filter { old.tokens[$0].kind != .whitespace }
+        let bIdx = br.filter { new.tokens[$0].kind != .whitespace }
+        let aIDs = aIdx.map { old.ids[$0] }
+        let bIDs = bIdx.map { new.ids[$0] }
+        var pairs: [(a: Int, b: Int)] = []
+        pairs.reserveCapacity(min(aIdx.count, bIdx.count))
+        // Common prefix and suffix first; small middles by dynamic programming, large by Myers.
+        var lo = 0
+        while lo < aIDs.count, lo < bIDs.count, aIDs[lo] == bIDs[lo] {
+            pairs.append((aIdx[lo], bIdx[lo]))
+            lo += 1
+        }
+        var hiA = aIDs.count
+        var hiB = bIDs.count
+        while hiA > lo, hiB > lo, aIDs[hiA - 1] == bIDs[hiB - 1] {
+            hiA -= 1
+            hiB -= 1
+        }
+        let n = hiA - lo
+        let m = hiB - lo
+        if n > 0, m > 0 {
+            if n * m <= 16_384 {
+                Self.lcsPairs(aIDs, bIDs, lo, hiA, lo, hiB) { x, y in pairs.append((aIdx[x], bIdx[y])) }
+            } else {
+                let runs = aIDs.withUnsafeBufferPointer { x in
+                    bIDs.withUnsafeBufferPointer { y in
+                        Myers.diff(
+                            UnsafeBufferPointer(rebasing: x[lo..<hiA]), UnsafeBufferPointer(rebasing: y[lo..<hiB]))
+                    }
+                }
+                var x = lo
+                var y = lo
+                for run in runs {
+                    switch run.kind {
+                    case .equal:
+                        for k in 0..<run.count { pairs.append((aIdx[x + k], bIdx[y + k])) }
+                        x += run.count
+                        y += run.count
+                    case .delete: x += run.count
+                    case .insert: y += run.count
+                    }
+                }
+            }
+        }
+        for k in 0..<(aIDs.count - hiA) { pairs.append((aIdx[hiA + k], bIdx[hiB + k])) }
+        return pairs
+    }
+
+    /// A longest common subsequence of `a[aLo..<aHi]` and `b[bLo..<bHi]` by dynamic programming
+    /// (exact, so as minimal as Myers; faster on the short middles of edited paragraphs).
+    /// Ties prefer deleting before inserting, so the result is deterministic.
+    static func lcsPairs(
+        _ a: [Int32], _ b: [Int32], _ aLo: Int, _ aHi: Int, _ bLo: Int, _ bHi: Int, _ emit: (Int, Int) -> Void
+    ) {
+        let n = aHi - aLo
+        let m = bHi - bLo
+        let width = m + 1
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (n + 1) * width) { dp in
+                    for j in 0...m { dp[n * width + j] = 0 }
+                    var i = n - 1
+                    while i >= 0 {
+                        dp[i * width + m] = 0
+                        var j = m - 1
+                        while j >= 0 {
+                            if a[aLo + i] == b[bLo + j] {
+                                dp[i * width + j] = dp[(i + 1) * width + j + 1] + 1
+                            } else {
+                                dp[i * width + j] = max(dp[(i + 1) * width + j], dp[i * width + j + 1])
+                            }
+                            j -= 1
+                        }
+                        i -= 1
+                    }
+                    var x = 0
+                    var y = 0
+                    while x < n, y < m {
+                        if a[aLo + x] == b[bLo + y] {
+                            emit(aLo + x, bLo + y)
+                            x += 1
+                            y += 1
+                        } else if dp[(x + 1) * width + y] >= dp[x * width + y + 1] {
+                            x += 1
+                        } else {
+                            y += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
