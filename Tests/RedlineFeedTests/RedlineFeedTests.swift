@@ -482,15 +482,4 @@ import Testing
         #expect(RecordFilter(minSignificance: .cosmetic).matches(edit))
         #expect(RecordFilter(minSignificance: .substantive).matches(new))
     }
-
-    @Test func textLineNamesTimeTypePathAndClasses() throws {
-        let feed = TempFeed()
-        let w = try writer(feed)
-        let out = try w.append([modified("a.txt", "قیمت ۱۰ دلار است.", "قیمت ۱۲ دلار است.")])
-        try w.close()
-        let line = TextLine.render(out[0], verbose: true)
-        #expect(line.hasPrefix("2026-11-18T11:06:40.123Z  #1  modified  a.txt"))
-        #expect(line.contains("="))
-        #expect(line.split(separator: "\n").count >= 2)
-    }
 }
