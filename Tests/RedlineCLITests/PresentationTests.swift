@@ -21,4 +21,14 @@ import Testing
         #expect(line.contains("="))
         #expect(line.split(separator: "\n").count >= 2)
     }
+
+    @Test func checkSummaryNamesTheSnapshot() {
+        // As `check` reports a feed whose oldest segments retention replaced by a snapshot.
+        let report = FeedCheckReport(records: 21, segments: 2, firstSeq: 41, lastSeq: 61, bytes: 9000, snapshotSeq: 40)
+        #expect(report.summary.contains("snapshot of seq \(report.snapshotSeq!)"))
+        #expect(
+            report.summary
+                == "ok: 21 records in 2 segments, seq 41..61, 9000 bytes, "
+                + "history before them in a verified snapshot of seq 40")
+    }
 }
