@@ -91,6 +91,8 @@ let package = Package(
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
         .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
+        // The command's own presentation (text lines, summaries), without running the binary.
+        .testTarget(name: "RedlineCLITests", dependencies: ["redline", "RedlineDiff", "RedlineFeed"]),
         // Drives the built `redline` binary against real directories, feeds and systemd.
         .testTarget(
             name: "IntegrationTests",

@@ -33,7 +33,8 @@ extension Change {
         return w.result
     }
 
-    func write(to w: inout JSONWriter) {
+    /// Appends this change as one compact JSON object.
+    package func write(to w: inout JSONWriter) {
         w.raw("{\"class\":")
         w.string(self.class.rawValue)
         if let rule { w.key("rule"); w.string(rule) }
@@ -52,7 +53,8 @@ extension Change {
 }
 
 extension DiffSummary {
-    func write(to w: inout JSONWriter) {
+    /// Appends the counts as one compact JSON object: one key per class, then `words_added`, `words_removed`.
+    package func write(to w: inout JSONWriter) {
         w.raw("{")
         for (i, c) in ChangeClass.allCases.enumerated() {
             if i > 0 { w.raw(",") }
@@ -76,7 +78,8 @@ extension Patch {
         return w.result
     }
 
-    func write(to w: inout JSONWriter) {
+    /// Appends this patch as one compact JSON object.
+    package func write(to w: inout JSONWriter) {
         w.raw("{\"old_length\":")
         w.int(oldLength)
         w.key("old_hash")
@@ -100,16 +103,38 @@ extension Patch {
     }
 }
 
-struct JSONWriter {
-    var bytes: [UInt8] = []
+/// Appends compact JSON to a byte buffer: the one JSON writer of the diff and feed layers.
+///
+/// Strings are written as raw UTF-8 with only `"`, `\\` and control characters escaped, so right-to-left
+/// text and file names stay readable in the output.
+package struct JSONWriter {
+    /// How a string writes the backspace and form feed characters.
+    ///
+    /// The diff layer has always written them as `\u0008` and `\u000c`, the feed's own fields as `\b` and `\f`.
+    /// Both are fixed by bytes already stored, which the feed's crc covers, so both stay.
+    package enum ControlEscapes: Sendable {
+        /// `\u0008` and `\u000c`.
+        case unicode
+        /// `\b` and `\f`.
+        case short
+    }
 
-    var result: String { String(decoding: bytes, as: UTF8.self) }
+    /// The JSON written so far.
+    package var bytes: [UInt8] = []
 
-    mutating func raw(_ s: StaticString) {
+    /// An empty writer.
+    package init() {}
+
+    /// The JSON written so far, as a string.
+    package var result: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends `s` as it is (JSON punctuation and keys).
+    package mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func key(_ name: StaticString) {
+    /// Appends `,"name":`.
+    package mutating func key(_ name: StaticString) {
         bytes.append(UInt8(ascii: ","))
         bytes.append(UInt8(ascii: "\""))
         raw(name)
@@ -117,21 +142,31 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func int(_ v: Int) {
-        if v >= 0 && v < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(v))
+    /// Appends a decimal integer.
+    package mutating func int(_ v: Int) {
+        digits(UInt64(v.magnitude), negative: v < 0)
+    }
+
+    /// Appends a decimal integer.
+    package mutating func int(_ v: UInt64) {
+        digits(v, negative: false)
+    }
+
+    private mutating func digits(_ magnitude: UInt64, negative: Bool) {
+        if magnitude < 10 && !negative {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude))
             return
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for any Int
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for any 64-bit integer
         let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
-            var n = v.magnitude
+            var n = magnitude
             var i = buffer.count
             repeat {
                 i -= 1
                 buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
                 n /= 10
             } while n > 0
-            if v < 0 {
+            if negative {
                 i -= 1
                 buffer[i] = UInt8(ascii: "-")
             }
@@ -142,14 +177,15 @@ struct JSONWriter {
         }
     }
 
-    mutating func string(_ s: String) {
+    /// Appends `s` as a JSON string literal.
+    package mutating func string(_ s: String, escapes: ControlEscapes = .unicode) {
         var s = s
-        s.withUTF8 { escape($0) }
+        s.withUTF8 { escape($0, escapes) }
     }
 
     /// Appends a JSON string literal: runs of plain bytes are copied whole; only `"`, `\\` and
     /// control characters are escaped (everything else, RTL text included, stays raw UTF-8).
-    private mutating func escape(_ p: UnsafeBufferPointer<UInt8>) {
+    private mutating func escape(_ p: UnsafeBufferPointer<UInt8>, _ escapes: ControlEscapes) {
         let hex: StaticString = "0123456789abcdef"
         bytes.append(UInt8(ascii: "\""))
         var runStart = 0
@@ -168,6 +204,8 @@ struct JSONWriter {
             case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08 where escapes == .short: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C where escapes == .short: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
             default:
                 hex.withUTF8Buffer { h in
                     bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 0xF)]])

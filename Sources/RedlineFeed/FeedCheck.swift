@@ -17,11 +17,16 @@ public struct FeedCheckReport: Sendable, Equatable {
     /// The seq covered by the snapshot that replaced segments deleted by retention, verified; nil if none.
     public var snapshotSeq: UInt64? = nil
 
-    /// The one summary line `check` prints.
-    public var summary: String {
-        let range = firstSeq.map { "seq \($0)..\(lastSeq ?? $0)" } ?? "no seq"
-        let snapshot = snapshotSeq.map { ", history before them in a verified snapshot of seq \($0)" } ?? ""
-        return "ok: \(records) records in \(segments) segments, \(range), \(bytes) bytes\(snapshot)"
+    /// A report of these counts.
+    public init(
+        records: Int, segments: Int, firstSeq: UInt64?, lastSeq: UInt64?, bytes: Int, snapshotSeq: UInt64? = nil
+    ) {
+        self.records = records
+        self.segments = segments
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.bytes = bytes
+        self.snapshotSeq = snapshotSeq
     }
 }
 

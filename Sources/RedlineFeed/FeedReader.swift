@@ -18,13 +18,24 @@ public struct RawRecord: Sendable {
     /// Decodes the full record.
     /// - Throws: ``FeedError`` `.corrupt` if the JSON does not match the record format.
     public func decode() throws(FeedError) -> FeedRecord {
+        do throws(FeedError) {
+            return try decode(with: RawRecord.decoder)
+        } catch {
+            var error = error
+            error.message += "; run `redline check` on the feed and use a redline that matches its writer"
+            throw error
+        }
+    }
+
+    /// Decodes the full record with `decoder`.
+    /// - Throws: ``FeedError`` `.corrupt`, naming the segment, line and seq.
+    func decode(with decoder: JSONDecoder) throws(FeedError) -> FeedRecord {
         do {
-            return try RawRecord.decoder.decode(FeedRecord.self, from: Data(bytes))
+            return try decoder.decode(FeedRecord.self, from: Data(bytes))
         } catch {
             throw FeedError(
                 .corrupt, path: segment,
-                message: "\(segment) line \(line) (seq \(seq)) is not a valid record: \(error); "
-                    + "run `redline check` on the feed and use a redline that matches its writer")
+                message: "\(segment) line \(line) (seq \(seq)) is not a valid record: \(error)")
         }
     }
 

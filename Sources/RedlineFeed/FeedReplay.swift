@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// `redline replay`: re-reads the feed up to a point and prints, verifies or rebuilds the article tree.
+/// `redline replay`: re-reads the feed up to a point and selects, verifies or rebuilds the article tree.
 public struct FeedReplay {
     /// The feed directory.
     public var directory: String
@@ -34,9 +34,9 @@ public struct FeedReplay {
         public var lastSeq: UInt64 = 0
     }
 
-    /// Re-emits the selected records' stored lines unchanged.
-    /// - Returns: the number of records printed.
-    public func print(to output: LineOutput) throws(FeedError) -> Int {
+    /// Hands the selected records, from `since`, to `body` in feed order (`--print` re-emits their lines unchanged).
+    /// - Returns: the number of records handed over.
+    public func forEachRecord(_ body: (RawRecord) throws(FeedError) -> Void) throws(FeedError) -> Int {
         let cursor = try FeedReader(directory: directory).cursor(since: since, strict: true)
         let limit = try timeLimit()
         var count = 0
@@ -44,15 +44,13 @@ public struct FeedReplay {
         while let raw = try cursor.next() {
             if let until, raw.seq > until { break }
             if limit != nil || pathGlob != nil {
-                let record = try decode(raw, decoder)
+                let record = try raw.decode(with: decoder)
                 if let limit, record.time > limit { break }
                 if let glob = pathGlob, !RecordFilter(pathGlob: glob).matches(record) { continue }
             }
-            try output.write(raw.bytes)
-            try output.write(CollectionOfOne(UInt8(ascii: "\n")))
+            try body(raw)
             count += 1
         }
-        try output.flush()
         return count
     }
 
@@ -130,16 +128,6 @@ public struct FeedReplay {
         return rfc3339(millisecondsSince1970: Int64((untilTime.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
-    private func decode(_ raw: RawRecord, _ decoder: JSONDecoder) throws(FeedError) -> FeedRecord {
-        do {
-            return try decoder.decode(FeedRecord.self, from: Data(raw.bytes))
-        } catch {
-            throw FeedError(
-                .corrupt, path: raw.segment,
-                message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
-        }
-    }
-
     /// Parses an RFC 3339 time (`2026-11-29T02:03:04Z`, with optional fraction and offset) or a date (`2026-11-29`).
     public static func parseTime(_ text: String) -> Date? {
         let full = ISO8601DateFormatter()
@@ -195,13 +183,7 @@ final class DecodePipeline: @unchecked Sendable {
                 if let record = raw.bytes.withUnsafeBufferPointer({ FoldParser.parse($0) }) {
                     chunk.append(record)
                 } else {
-                    do {
-                        chunk.append(try decoder.decode(FeedRecord.self, from: Data(raw.bytes)))
-                    } catch {
-                        throw FeedError(
-                            .corrupt, path: raw.segment,
-                            message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
-                    }
+                    chunk.append(try raw.decode(with: decoder))
                 }
                 if chunk.count == DecodePipeline.chunkSize {
                     guard push(.chunk(chunk), worker) else { return }

@@ -1,5 +1,4 @@
 import Foundation
-import RedlineDiff
 
 #if canImport(Glibc)
     import Glibc
@@ -118,40 +117,19 @@ public struct TailCursor: Sendable, Equatable {
     }
 }
 
-/// How a tail prints records.
-public enum TailFormat: String, Sendable, CaseIterable {
-    /// The stored line, unchanged (crc included), for tools.
-    case json
-    /// One readable line per record.
-    case text
+/// One record a tail delivers.
+public struct TailItem: Sendable {
+    /// The stored line, to pass on unchanged (crc included).
+    public var raw: RawRecord
+    /// The decoded record, when the tail decodes (``FeedTail/decode``) or its filter needed it; nil otherwise.
+    public var record: FeedRecord?
 }
 
-/// Buffered writes of whole lines to a file descriptor (stdout), flushed explicitly.
-public final class LineOutput {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-
-    /// Writes to `fd` (1 = stdout).
-    public init(fd: Int32 = 1) {
-        self.fd = fd
-        buffer.reserveCapacity(1 << 18)
-    }
-
-    /// Queues bytes; flushes when the buffer is large.
-    public func write(_ bytes: some Collection<UInt8>) throws(FeedError) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 18 { try flush() }
-    }
-
-    /// Writes everything queued.
-    public func flush() throws(FeedError) {
-        guard !buffer.isEmpty else { return }
-        try FileIO.writeAll(fd, buffer, path: "standard output")
-        buffer.removeAll(keepingCapacity: true)
-    }
-}
-
-/// `redline tail`: prints records from a start point, optionally following the feed forever.
+/// `redline tail`'s reading side: records from a start point through a filter, optionally following the feed
+/// forever, keeping the consumer's position in a cursor file. Printing is the caller's.
+///
+/// ``run(deliver:flush:)`` is the whole loop; ``open()`` gives a ``TailReader`` for a consumer that drives its
+/// own loop.
 public struct FeedTail {
     /// The feed directory.
     public var directory: String
@@ -159,12 +137,10 @@ public struct FeedTail {
     public var start: TailStart = .now
     /// Keep waiting for new records.
     public var follow = false
-    /// Which records to print.
+    /// Which records to deliver.
     public var filter = RecordFilter()
-    /// Output format.
-    public var format: TailFormat = .json
-    /// With `.text`, also print each labelled change.
-    public var verbose = false
+    /// Decode every record delivered (``TailItem/record``), not only those the filter must look at.
+    public var decode = false
     /// Where to keep the consumer's position; it overrides `start` when it exists.
     public var cursorFile: String?
 
@@ -173,14 +149,14 @@ public struct FeedTail {
         self.directory = directory
     }
 
-    /// Runs until the feed is exhausted (or forever with `follow`).
+    /// Opens the feed at the start point: the cursor file's position when it exists, else `start`.
     /// - Throws: ``FeedError``: `.retention` if the start was deleted, `.feedChanged` if the cursor file belongs to
-    ///   another feed, `.corrupt` on a damaged record, `.io` if the output closes.
-    public func run(output: LineOutput) throws(FeedError) {
+    ///   another feed.
+    public func open() throws(FeedError) -> TailReader {
         let reader = try FeedReader(directory: directory)
         // Watch before reading, so a record appended between the last read and the wait still wakes us.
         let follower = follow ? try FeedFollower(directory: reader.directory) : nil
-        var feedID = try reader.feedID()
+        let feedID = try reader.feedID()
         var since: UInt64
         var strict = true
         if let path = cursorFile, let saved = try TailCursor.load(path) {
@@ -201,129 +177,97 @@ public struct FeedTail {
             case .now: since = try reader.lastSeq() + 1
             }
         }
-        let cursor = try reader.cursor(since: since, strict: strict)
-        let decoder = JSONDecoder()
-        var lastSaved = cursor.nextSeq
+        return TailReader(
+            reader: reader, cursor: try reader.cursor(since: since, strict: strict), follower: follower,
+            feedID: feedID, filter: filter, decode: decode)
+    }
+
+    /// Hands every matching record to `deliver`, until the feed is exhausted (or forever with `follow`).
+    ///
+    /// With a cursor file, `flush` runs before the cursor moves past a delivered record, so a kill in between
+    /// repeats the record and never loses it; it also runs after each batch, before the wait for more.
+    /// - Throws: ``FeedError``: `.retention` if the start was deleted, `.feedChanged` if the cursor file belongs to
+    ///   another feed, `.corrupt` on a damaged record, and whatever `deliver` and `flush` throw.
+    public func run(
+        deliver: (TailItem) throws(FeedError) -> Void, flush: () throws(FeedError) -> Void
+    ) throws(FeedError) {
+        let reader = try open()
+        var lastSaved = reader.nextSeq
         while true {
-            var printed = false
-            while let raw = try cursor.next() {
-                if feedID == nil { feedID = try reader.feedID() }
-                if !filter.keepsEverything || format == .text {
-                    let record: FeedRecord
-                    do {
-                        record = try decoder.decode(FeedRecord.self, from: Data(raw.bytes))
-                    } catch {
-                        throw FeedError(
-                            .corrupt, path: raw.segment,
-                            message: "\(raw.segment) line \(raw.line) (seq \(raw.seq)) is not a valid record: \(error)")
-                    }
-                    guard filter.matches(record) else { continue }
-                    if format == .text {
-                        try output.write(TextLine.render(record, verbose: verbose).utf8)
-                    } else {
-                        try output.write(raw.bytes)
-                        try output.write(CollectionOfOne(UInt8(ascii: "\n")))
-                    }
-                } else {
-                    try output.write(raw.bytes)
-                    try output.write(CollectionOfOne(UInt8(ascii: "\n")))
-                }
-                printed = true
-                if let path = cursorFile, let feedID {
-                    // The record is out before the cursor moves past it: a kill in between repeats it, never loses it.
-                    try output.flush()
-                    try TailCursor(feed: feedID, nextSeq: cursor.nextSeq).save(path, durable: false)
-                    lastSaved = cursor.nextSeq
+            var delivered = false
+            while let item = try reader.next() {
+                try deliver(item)
+                delivered = true
+                if let path = cursorFile, let position = reader.position {
+                    try flush()
+                    try position.save(path, durable: false)
+                    lastSaved = position.nextSeq
                 }
             }
-            try output.flush()
-            if let path = cursorFile, let feedID, printed || lastSaved != cursor.nextSeq || !FileIO.exists(path) {
-                try TailCursor(feed: feedID, nextSeq: cursor.nextSeq).save(path, durable: true)
-                lastSaved = cursor.nextSeq
+            try flush()
+            if let path = cursorFile, let position = reader.position,
+                delivered || lastSaved != position.nextSeq || !FileIO.exists(path)
+            {
+                try position.save(path, durable: true)
+                lastSaved = position.nextSeq
             }
-            guard let follower else { return }
-            try follower.wait()
+            guard follow else { return }
+            try reader.wait()
         }
     }
 }
 
-/// The `--format text` rendering of a record.
-///
-/// Paths, reasons and spans are printed through ``escaped(_:)``, so a record is always exactly one line
-/// (plus, with `verbose`, one per change) whatever bytes a file name holds.
-public enum TextLine {
-    /// One line: time, type, path, significance and class counts; with `verbose`, one indented line per change.
-    public static func render(_ record: FeedRecord, verbose: Bool) -> String {
-        var parts = [record.time, "#\(record.seq)", record.type.rawValue]
-        if let from = record.fromPath {
-            parts.append("\(escaped(from)) -> \(escaped(record.path))")
-        } else {
-            parts.append(escaped(record.path))
-        }
-        if let significance = record.significance { parts.append(significance.rawValue) }
-        if let changes = record.changes, !changes.isEmpty {
-            var counts: [ChangeClass: Int] = [:]
-            for change in changes { counts[change.class, default: 0] += 1 }
-            parts.append(
-                ChangeClass.allCases.compactMap { c in counts[c].map { "\(c.rawValue)=\($0)" } }.joined(separator: " "))
-        }
-        if let reason = record.reason { parts.append("(\(escaped(reason)))") }
-        var text = parts.joined(separator: "  ") + "\n"
-        if verbose, let changes = record.changes {
-            for change in changes {
-                var line = "    " + change.class.rawValue
-                if let rule = change.rule { line += " [\(escaped(rule))]" }
-                switch (change.oldText, change.newText) {
-                case (let old?, let new?): line += ": \(quote(old)) -> \(quote(new))"
-                case (nil, let new?): line += ": + \(quote(new))"
-                case (let old?, nil): line += ": - \(quote(old))"
-                case (nil, nil): break
-                }
-                text += line + "\n"
-            }
-        }
-        return text
+/// An open tail (``FeedTail/open()``): the matching records written so far, then more after each wait.
+public final class TailReader {
+    private let reader: FeedReader
+    private let cursor: FeedCursor
+    private let follower: FeedFollower?
+    private let filter: RecordFilter
+    private let decode: Bool
+    private let decoder = JSONDecoder()
+
+    /// The feed's UUID; nil until the feed has one (a writer creates it with the first segment).
+    public private(set) var feedID: String?
+
+    init(
+        reader: FeedReader, cursor: FeedCursor, follower: FeedFollower?, feedID: String?, filter: RecordFilter,
+        decode: Bool
+    ) {
+        self.reader = reader
+        self.cursor = cursor
+        self.follower = follower
+        self.feedID = feedID
+        self.filter = filter
+        self.decode = decode
     }
 
-    /// Quotes a span, showing line breaks and shortening long paragraphs.
-    private static func quote(_ s: String) -> String {
-        var t = escaped(s)
-        if t.count > 120 { t = String(t.prefix(117)) + "..." }
-        return "\"\(t)\""
+    /// The feed directory.
+    public var directory: String { reader.directory }
+
+    /// The next seq to read (records the filter skipped are behind it too).
+    public var nextSeq: UInt64 { cursor.nextSeq }
+
+    /// The consumer's position after the records read so far; nil while the feed has no UUID.
+    public var position: TailCursor? { feedID.map { TailCursor(feed: $0, nextSeq: cursor.nextSeq) } }
+
+    /// The next matching record written so far, or nil when there is none yet.
+    /// - Throws: ``FeedError`` `.corrupt` on a damaged record.
+    public func next() throws(FeedError) -> TailItem? {
+        while let raw = try cursor.next() {
+            if feedID == nil { feedID = try reader.feedID() }
+            guard decode || !filter.keepsEverything else { return TailItem(raw: raw, record: nil) }
+            let record = try raw.decode(with: decoder)
+            if filter.matches(record) { return TailItem(raw: raw, record: record) }
+        }
+        return nil
     }
 
-    /// `s` with every character that could break or repaint a terminal line shown as an escape.
-    ///
-    /// `\n`, `\r` and `\t` as those two characters; a backslash doubled, so escapes stay unambiguous;
-    /// other C0 controls and DEL as `\xNN`; C1 controls and the Unicode line and paragraph separators
-    /// as `\u{NNNN}`. Everything else, including right-to-left text, is unchanged.
-    public static func escaped(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: needsEscape) else { return s }
-        var out = String.UnicodeScalarView()
-        for scalar in s.unicodeScalars {
-            guard needsEscape(scalar) else {
-                out.append(scalar)
-                continue
-            }
-            let escape: String
-            switch scalar {
-            case "\n": escape = "\\n"
-            case "\r": escape = "\\r"
-            case "\t": escape = "\\t"
-            case "\\": escape = "\\\\"
-            default:
-                let hex = String(scalar.value, radix: 16)
-                escape = scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
-            }
-            out.append(contentsOf: escape.unicodeScalars)
-        }
-        return String(out)
-    }
-
-    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0..<0x20, 0x5C, 0x7F...0x9F, 0x2028, 0x2029: true
-        default: false
-        }
+    /// Blocks until the feed changes (or `timeoutMilliseconds` pass; -1 waits forever); returns at once, false,
+    /// unless the tail follows.
+    /// - Returns: whether a change was reported.
+    @discardableResult
+    public func wait(timeoutMilliseconds: Int32 = -1) throws(FeedError) -> Bool {
+        guard let follower else { return false }
+        return try follower.wait(timeoutMilliseconds: timeoutMilliseconds)
     }
 }

@@ -126,126 +126,85 @@ func hex8(_ value: UInt32) -> String {
 }
 
 /// Serialises records into feed lines by hand, in the fixed field order (no Foundation encoder: it was most of
-/// the append cost).
+/// the append cost), with the diff layer's ``JSONWriter``.
 struct LineEncoder {
     /// Appends `record` as one complete line (with crc and `\n`) to `out`.
     func append(_ record: FeedRecord, to out: inout [UInt8]) throws(FeedError) {
-        let start = out.count
-        out.append(contentsOf: #"{"v":"#.utf8)
-        appendInt(record.v, to: &out)
-        field("feed", string: record.feed, &out)
-        out.append(contentsOf: #","seq":"#.utf8)
-        out.append(contentsOf: String(record.seq).utf8)
-        field("id", string: record.id, &out)
-        field("time", string: record.time, &out)
-        field("type", string: record.type.rawValue, &out)
-        field("root", string: record.root, &out)
-        field("path", string: record.path, &out)
-        if let v = record.fromPath { field("from_path", string: v, &out) }
-        if let v = record.before { version("before", v, &out) }
-        if let v = record.after { version("after", v, &out) }
-        if let v = record.significance { field("significance", string: v.rawValue, &out) }
+        var w = JSONWriter()
+        // Write into `out` itself: the writer batches many lines into one buffer.
+        swap(&w.bytes, &out)
+        defer { swap(&w.bytes, &out) }
+        let start = w.bytes.count
+        w.raw(#"{"v":"#)
+        w.int(record.v)
+        field("feed", record.feed, &w)
+        w.key("seq")
+        w.int(record.seq)
+        field("id", record.id, &w)
+        field("time", record.time, &w)
+        field("type", record.type.rawValue, &w)
+        field("root", record.root, &w)
+        field("path", record.path, &w)
+        if let v = record.fromPath { field("from_path", v, &w) }
+        if let v = record.before { version("before", v, &w) }
+        if let v = record.after { version("after", v, &w) }
+        if let v = record.significance { field("significance", v.rawValue, &w) }
         if let v = record.summary {
-            // Hand-written like the rest of the line; the diff layer's own writers serialise changes and patch.
-            out.append(contentsOf: #","summary":{"#.utf8)
-            for changeClass in ChangeClass.allCases {
-                appendString(changeClass.rawValue, to: &out)
-                out.append(UInt8(ascii: ":"))
-                appendInt(v[changeClass], to: &out)
-                out.append(UInt8(ascii: ","))
-            }
-            out.append(contentsOf: #""words_added":"#.utf8)
-            appendInt(v.wordsAdded, to: &out)
-            out.append(contentsOf: #","words_removed":"#.utf8)
-            appendInt(v.wordsRemoved, to: &out)
-            out.append(UInt8(ascii: "}"))
+            w.key("summary")
+            v.write(to: &w)
         }
         if let v = record.changes {
-            out.append(contentsOf: #","changes":["#.utf8)
+            w.key("changes")
+            w.raw("[")
             for (i, change) in v.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: change.json().utf8)
+                if i > 0 { w.raw(",") }
+                change.write(to: &w)
             }
-            out.append(UInt8(ascii: "]"))
+            w.raw("]")
         }
-        if let v = record.content { field("content", string: v, &out) }
+        if let v = record.content { field("content", v, &w) }
         if let v = record.patch {
-            out.append(contentsOf: #","patch":"#.utf8)
-            out.append(contentsOf: v.json().utf8)
+            w.key("patch")
+            v.write(to: &w)
         }
-        if let v = record.reason { field("reason", string: v, &out) }
+        if let v = record.reason { field("reason", v, &w) }
         if let v = record.detail {
-            out.append(contentsOf: #","detail":{"#.utf8)
+            w.key("detail")
+            w.raw("{")
             for (i, key) in v.keys.sorted().enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                appendString(v[key]!, to: &out)
+                if i > 0 { w.raw(",") }
+                w.string(key, escapes: .short)
+                w.raw(":")
+                w.string(v[key]!, escapes: .short)
             }
-            out.append(UInt8(ascii: "}"))
+            w.raw("}")
         }
-        out.append(UInt8(ascii: "}"))
-        let crc = out.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[start...])) }
-        out.removeLast()
-        out.append(contentsOf: LineFormat.crcTagBytes)
+        w.raw("}")
+        let crc = w.bytes.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[start...])) }
+        w.bytes.removeLast()
+        w.bytes.append(contentsOf: LineFormat.crcTagBytes)
         var shift: UInt32 = 28
         for _ in 0..<8 {
-            out.append(LineFormat.hexDigits[Int((crc >> shift) & 0xf)])
+            w.bytes.append(LineFormat.hexDigits[Int((crc >> shift) & 0xf)])
             shift &-= 4
         }
-        out.append(contentsOf: "\"}\n".utf8)
+        w.raw("\"}\n")
     }
 
-    private func field(_ name: String, string: String, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        appendString(name, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendString(string, to: &out)
+    /// `,"name":"value"`; the record's own strings write `\b` and `\f` short, as they always have.
+    private func field(_ name: StaticString, _ value: String, _ w: inout JSONWriter) {
+        w.key(name)
+        w.string(value, escapes: .short)
     }
 
-    private func version(_ name: String, _ v: VersionInfo, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        appendString(name, to: &out)
-        out.append(contentsOf: #":{"sha256":"#.utf8)
-        appendString(v.sha256, to: &out)
-        out.append(contentsOf: #","size":"#.utf8)
-        appendInt(v.size, to: &out)
-        out.append(UInt8(ascii: "}"))
+    private func version(_ name: StaticString, _ v: VersionInfo, _ w: inout JSONWriter) {
+        w.key(name)
+        w.raw(#"{"sha256":"#)
+        w.string(v.sha256, escapes: .short)
+        w.key("size")
+        w.int(v.size)
+        w.raw("}")
     }
-}
-
-/// Appends a decimal integer.
-func appendInt(_ value: Int, to out: inout [UInt8]) {
-    out.append(contentsOf: String(value).utf8)
-}
-
-/// Appends `s` as a JSON string: quotes, backslashes and control characters escaped, everything else raw UTF-8.
-func appendString(_ s: String, to out: inout [UInt8]) {
-    out.append(UInt8(ascii: "\""))
-    var s = s
-    s.withUTF8 { bytes in
-        var runStart = 0
-        for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-            runStart = i + 1
-            out.append(UInt8(ascii: "\\"))
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
-            case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0c: out.append(UInt8(ascii: "f"))
-            default:
-                out.append(contentsOf: "u00".utf8)
-                out.append(LineFormat.hexDigits[Int(b >> 4)])
-                out.append(LineFormat.hexDigits[Int(b & 0xf)])
-            }
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
-    }
-    out.append(UInt8(ascii: "\""))
 }
 
 /// Formats a time as RFC 3339 UTC with milliseconds: `2026-11-29T02:03:04.567Z`.

@@ -57,3 +57,12 @@ extension Redline {
         }
     }
 }
+
+extension FeedCheckReport {
+    /// The one summary line `check` prints.
+    var summary: String {
+        let range = firstSeq.map { "seq \($0)..\(lastSeq ?? $0)" } ?? "no seq"
+        let snapshot = snapshotSeq.map { ", history before them in a verified snapshot of seq \($0)" } ?? ""
+        return "ok: \(records) records in \(segments) segments, \(range), \(bytes) bytes\(snapshot)"
+    }
+}

@@ -72,7 +72,9 @@ extension Redline {
             replay.pathGlob = path
             do {
                 if print {
-                    _ = try replay.print(to: LineOutput())
+                    let output = LineOutput()
+                    _ = try replay.forEachRecord { raw throws(FeedError) in try output.write(line: raw) }
+                    try output.flush()
                 } else if let to {
                     let report = try replay.rebuild(to: to)
                     Swift.print(

@@ -45,7 +45,14 @@ func feedFailure(_ error: FeedError, command: String) -> ExitCode {
 }
 
 extension RecordType: ExpressibleByArgument {}
-extension TailFormat: ExpressibleByArgument {}
+
+/// How a tail prints records.
+enum TailFormat: String, CaseIterable, ExpressibleByArgument {
+    /// The stored line, unchanged (crc included), for tools.
+    case json
+    /// One readable line per record.
+    case text
+}
 
 /// Parses a raw value (the diff layer's enums are parsed here rather than conformed, so another command
 /// file may conform them without a clash).
@@ -132,12 +139,19 @@ extension Redline {
             tail.follow = follow
             tail.filter = RecordFilter(
                 types: Set(types), classes: Set(classes), pathGlob: path, minSignificance: minSignificance)
-            tail.format = format
-            tail.verbose = verbose
+            tail.decode = format == .text
             tail.cursorFile = cursorFile
+            let output = LineOutput()
             do {
                 if let cursorFile { try Self.refuseCursorAhead(cursorFile, feed: directory) }
-                try tail.run(output: LineOutput())
+                try tail.run(
+                    deliver: { item throws(FeedError) in
+                        if let record = item.record, format == .text {
+                            try output.write(TextLine.render(record, verbose: verbose).utf8)
+                        } else {
+                            try output.write(line: item.raw)
+                        }
+                    }, flush: output.flush)
             } catch {
                 throw feedFailure(error, command: "tail")
             }
@@ -157,6 +171,87 @@ extension Redline {
                 message: "cursor file \(path) is ahead of the feed: it resumes at seq \(saved.nextSeq) but the feed's "
                     + "last seq is \(last) (was \(reader.directory) restored from a backup?); delete \(path) and resync "
                     + "with --from-beginning, or write {\"feed\":\"\(saved.feed)\",\"next_seq\":\(last + 1)} to it")
+        }
+    }
+}
+
+/// The `--format text` rendering of a record.
+///
+/// Paths, reasons and spans are printed through ``escaped(_:)``, so a record is always exactly one line
+/// (plus, with `verbose`, one per change) whatever bytes a file name holds.
+enum TextLine {
+    /// One line: time, type, path, significance and class counts; with `verbose`, one indented line per change.
+    static func render(_ record: FeedRecord, verbose: Bool) -> String {
+        var parts = [record.time, "#\(record.seq)", record.type.rawValue]
+        if let from = record.fromPath {
+            parts.append("\(escaped(from)) -> \(escaped(record.path))")
+        } else {
+            parts.append(escaped(record.path))
+        }
+        if let significance = record.significance { parts.append(significance.rawValue) }
+        if let changes = record.changes, !changes.isEmpty {
+            var counts: [ChangeClass: Int] = [:]
+            for change in changes { counts[change.class, default: 0] += 1 }
+            parts.append(
+                ChangeClass.allCases.compactMap { c in counts[c].map { "\(c.rawValue)=\($0)" } }.joined(separator: " "))
+        }
+        if let reason = record.reason { parts.append("(\(escaped(reason)))") }
+        var text = parts.joined(separator: "  ") + "\n"
+        if verbose, let changes = record.changes {
+            for change in changes {
+                var line = "    " + change.class.rawValue
+                if let rule = change.rule { line += " [\(escaped(rule))]" }
+                switch (change.oldText, change.newText) {
+                case (let old?, let new?): line += ": \(quote(old)) -> \(quote(new))"
+                case (nil, let new?): line += ": + \(quote(new))"
+                case (let old?, nil): line += ": - \(quote(old))"
+                case (nil, nil): break
+                }
+                text += line + "\n"
+            }
+        }
+        return text
+    }
+
+    /// Quotes a span, showing line breaks and shortening long paragraphs.
+    private static func quote(_ s: String) -> String {
+        var t = escaped(s)
+        if t.count > 120 { t = String(t.prefix(117)) + "..." }
+        return "\"\(t)\""
+    }
+
+    /// `s` with every character that could break or repaint a terminal line shown as an escape.
+    ///
+    /// `\n`, `\r` and `\t` as those two characters; a backslash doubled, so escapes stay unambiguous;
+    /// other C0 controls and DEL as `\xNN`; C1 controls and the Unicode line and paragraph separators
+    /// as `\u{NNNN}`. Everything else, including right-to-left text, is unchanged.
+    static func escaped(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: needsEscape) else { return s }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            guard needsEscape(scalar) else {
+                out.append(scalar)
+                continue
+            }
+            let escape: String
+            switch scalar {
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
+            case "\\": escape = "\\\\"
+            default:
+                let hex = String(scalar.value, radix: 16)
+                escape = scalar.value < 0x80 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{\(hex)}"
+            }
+            out.append(contentsOf: escape.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x5C, 0x7F...0x9F, 0x2028, 0x2029: true
+        default: false
         }
     }
 }
