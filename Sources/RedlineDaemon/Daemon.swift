@@ -79,10 +79,11 @@ public final class Daemon: Service, Sendable {
     private func runPipeline(inbox: Inbox) throws {
         // On a new data directory a missing root is a mistake in the config; once the feed has a history, it
         // is a root that vanished (or is not mounted yet) and is waited for, as a root lost while running.
-        if !FileManager.default.fileExists(atPath: config.dataDir + "/feed/" + "feed.id") { try config.checkRoots() }
+        let data = DataDirectory(config.dataDir)
+        if !data.hasFeed { try config.checkRoots() }
         let feed: FeedWriter
         do {
-            feed = try FeedWriter(directory: config.dataDir + "/feed", options: config.feed, logger: logger)
+            feed = try FeedWriter(directory: data.feed, options: config.feed, logger: logger)
         } catch {
             let code: DaemonError.Code =
                 switch error.code {
@@ -90,7 +91,7 @@ public final class Daemon: Service, Sendable {
                 case .corrupt: .damaged
                 default: .io
                 }
-            throw DaemonError(code, error.description, errno: error.errno)
+            throw DaemonError(code, feed: error)
         }
         let watcher: InotifyWatcher
         do {
@@ -98,7 +99,7 @@ public final class Daemon: Service, Sendable {
             // reconcile wait there and are settled afterwards.
             watcher = try InotifyWatcher(logger: logger, onEvent: { inbox.push(.event($0)) })
         } catch {
-            throw DaemonError(.io, error.description, errno: error.errno)
+            throw DaemonError(.io, watch: error)
         }
         defer { watcher.stop() }
         let space = DiskSpaceWait(inbox: inbox, notifier: notifier, logger: logger)
@@ -106,7 +107,7 @@ public final class Daemon: Service, Sendable {
             // On a full disk the open waits for space, and SIGTERM still ends the wait.
             // quick_check reads the whole store: only worth it when the last stop was not clean.
             let state = try Self.openState(
-                config.dataDir + "/state/redline.sqlite", logger: logger, space: space,
+                data.stateStore, logger: logger, space: space,
                 verify: !feed.recovery.cleanShutdown)
             let pipeline = Pipeline(config: config, feed: feed, state: state, logger: logger)
             pipeline.retryingStateWrites = space.retrying
@@ -149,8 +150,10 @@ public final class Daemon: Service, Sendable {
             if let space { try space.retrying(attempt) } else { try attempt() }
         } catch let error as DaemonError {
             throw error
+        } catch let error as StateError {
+            throw DaemonError(.io, state: error)
         } catch {
-            throw DaemonError(.io, "\(error)")
+            throw DaemonError(.io, "state store \(path): \(error)", path: path)
         }
         guard let opened else { throw DaemonError(.io, "state store \(path): cannot open") }
         return opened

@@ -1,4 +1,7 @@
+import RedlineFeed
 import RedlinePOSIX
+import RedlineState
+import RedlineWatcher
 
 #if canImport(Glibc)
     import Glibc
@@ -28,12 +31,37 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The errno of the failed system call, if any.
     public var errno: Int32?
+    /// The file or directory involved, when there is one.
+    public var path: String?
+    /// The lower layer's error this one stands for (a `FeedError`, `WatchError` or `StateError`), as a value:
+    /// callers decide on its fields, never on its wording.
+    public var underlying: (any Error & Sendable)?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
+    public init(
+        _ code: Code, _ message: String, path: String? = nil, errno: Int32? = nil,
+        underlying: (any Error & Sendable)? = nil
+    ) {
         self.code = code
         self.message = message
+        self.path = path
         self.errno = errno
+        self.underlying = underlying
+    }
+
+    /// Stands for a feed error: its message, path and errno, and the error itself as ``underlying``.
+    public init(_ code: Code, feed error: FeedError) {
+        self.init(code, error.message, path: error.path, errno: error.errno, underlying: error)
+    }
+
+    /// Stands for a watcher error.
+    public init(_ code: Code, watch error: WatchError) {
+        self.init(code, error.message, path: error.path, errno: error.errno == 0 ? nil : error.errno, underlying: error)
+    }
+
+    /// Stands for a state store error.
+    public init(_ code: Code, state error: StateError) {
+        self.init(code, error.description, path: error.path, underlying: error)
     }
 
     /// The process exit status for this error.

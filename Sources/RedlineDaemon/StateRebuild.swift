@@ -10,17 +10,18 @@ public enum StateRebuild {
     /// while a daemon runs on the same data directory.
     /// - Returns: how many live articles the store holds afterwards, and the feed's last seq.
     public static func run(dataDir: String, logger: Logger) throws(DaemonError) -> (articles: Int, lastSeq: UInt64) {
-        guard ArticleFile.stat(dataDir + "/feed/feed.id") != nil else {
+        let data = DataDirectory(dataDir)
+        guard data.hasFeed else {
             throw DaemonError(
                 .config, "no feed in \(dataDir)/feed: point --feed at the daemon's DATA/feed directory")
         }
         let feed: FeedWriter
         do {
-            feed = try FeedWriter(directory: dataDir + "/feed", options: FeedOptions(), logger: logger)
+            feed = try FeedWriter(directory: data.feed, options: FeedOptions(), logger: logger)
         } catch {
-            throw DaemonError(error.code == .locked ? .unavailable : .io, error.description, errno: error.errno)
+            throw DaemonError(error.code == .locked ? .unavailable : .io, feed: error)
         }
-        let state = try Daemon.openState(dataDir + "/state/redline.sqlite", logger: logger)
+        let state = try Daemon.openState(data.stateStore, logger: logger)
         do {
             try rebuild(state: state, fromFeed: feed.directory, feedID: feed.feedID)
             let result = (try state.count(), feed.lastSeq)
@@ -28,8 +29,12 @@ public enum StateRebuild {
             return result
         } catch let error as DaemonError {
             throw error
+        } catch let error as FeedError {
+            throw DaemonError(.io, feed: error)
+        } catch let error as StateError {
+            throw DaemonError(.io, state: error)
         } catch {
-            throw DaemonError(.io, "cannot rebuild \(dataDir)/state from the feed: \(error)")
+            throw DaemonError(.io, "cannot rebuild \(dataDir)/state from the feed: \(error)", path: dataDir)
         }
     }
 

@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -54,8 +56,13 @@ enum DurableMark {
 
     /// Reads the mark of the feed in `directory`.
     static func read(directory: String) -> Reading {
-        let fd = Glibc.open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return errno == ENOENT ? .absent : .unreadable }
+        let path = directory + "/" + name
+        let fd: Int32
+        do {
+            fd = try POSIX.call("open", path: path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        } catch {
+            return error.errno == ENOENT ? .absent : .unreadable
+        }
         defer { Glibc.close(fd) }
         return read(fd: fd)
     }

@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -72,7 +74,8 @@ public enum FeedCheck {
             {
                 throw FeedError(
                     .corrupt, path: file.path,
-                    message: "\(file.path) line \(damage.line) (byte \(damage.offset)): \(damage.reason)")
+                    message: "\(file.path) line \(damage.line) (byte \(damage.offset)): \(damage.reason)",
+                    line: damage.line, offset: damage.offset)
             }
             if file.firstSeq != nil && scan.result.records == 0 {
                 throw FeedError(.corrupt, path: file.path, message: "\(file.path): sealed segment is empty")
@@ -114,13 +117,15 @@ public enum FeedCheck {
 
     /// Whether a writer holds the feed's lock (then a last line without `\n` is a record being written).
     static func writerIsRunning(_ directory: String) -> Bool {
-        let fd = open(directory + "/" + FileIO.lockName, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
+        let path = directory + "/" + FileIO.lockName
+        guard let fd = try? POSIX.call("open", path: path, { open(path, O_RDONLY | O_CLOEXEC) }) else { return false }
         defer { close(fd) }
-        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+        do {
+            _ = try POSIX.call("flock", path: path) { flock(fd, LOCK_SH | LOCK_NB) }
             flock(fd, LOCK_UN)
             return false
+        } catch {
+            return error.errno == EWOULDBLOCK
         }
-        return errno == EWOULDBLOCK
     }
 }

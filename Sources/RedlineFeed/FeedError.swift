@@ -1,3 +1,5 @@
+import RedlinePOSIX
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -33,18 +35,27 @@ public struct FeedError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The underlying `errno`, if a system call failed.
     public var errno: Int32?
 
+    /// The 1-based line of the damaged record in `path`, when the error is about one.
+    public var line: Int?
+    /// The byte offset of that line in `path`.
+    public var offset: Int?
+
     /// Creates an error; `message` should name `path` and say how to fix it.
-    public init(_ code: Code, path: String, message: String, errno: Int32? = nil) {
+    public init(
+        _ code: Code, path: String, message: String, errno: Int32? = nil, line: Int? = nil, offset: Int? = nil
+    ) {
         self.code = code
         self.path = path
         self.message = message
         self.errno = errno
+        self.line = line
+        self.offset = offset
     }
 
     /// The message, with the system error text when there is one.
     public var description: String {
         guard let errno else { return message }
-        return "\(message) (\(String(cString: strerror(errno))))"
+        return "\(message) (\(POSIX.describe(errno: errno)))"
     }
 }
 
@@ -56,12 +67,10 @@ public struct FeedError: Error, Sendable, CustomStringConvertible, Equatable {
 func syscall<T: FixedWidthInteger>(
     _ body: () -> T, orThrow error: (_ errno: Int32) -> FeedError
 ) throws(FeedError) -> T {
-    while true {
-        let result = body()
-        if result != -1 { return result }
-        let code = Glibc.errno
-        if code == EINTR { continue }
-        throw error(code)
+    do {
+        return try POSIX.call("", body)
+    } catch let failure {
+        throw error(failure.errno)
     }
 }
 

@@ -128,11 +128,12 @@ struct FeedLoader {
                         activePath,
                         "line \(damage.line) (byte \(damage.offset)): \(damage.reason); records up to seq "
                             + "\(max(reported, scan.lastSeq ?? 0)) were reported to readers, so this is not a torn "
-                            + "write Redline may cut")
+                            + "write Redline may cut", at: damage)
                 }
                 try cut(fd, at: damage.offset, size: size, path: activePath)
                 loaded.recovery.cut = FeedRecovery.Cut(
-                    offset: damage.offset, bytes: size - damage.offset, line: damage.line, reason: damage.reason)
+                    offset: damage.offset, bytes: size - damage.offset, line: damage.line,
+                    reason: damage.reason.description)
                 scan.validBytes = damage.offset
                 logger.warning(
                     "feed tail cut after an unclean shutdown",
@@ -202,7 +203,8 @@ struct FeedLoader {
                 let full = try SegmentScan.scanFile(
                     segment.path, feedID: feedID, expectedFirst: segment.firstSeq)
                 if let damage = full.result.damage {
-                    throw damaged(segment.path, "line \(damage.line) (byte \(damage.offset)): \(damage.reason)")
+                    throw damaged(
+                        segment.path, "line \(damage.line) (byte \(damage.offset)): \(damage.reason)", at: damage)
                 }
                 throw damaged(segment.path, "is empty or does not start at seq \(segment.firstSeq) as its name says")
             }
@@ -225,10 +227,11 @@ struct FeedLoader {
     }
 
     /// Damage the writer will not cut: names the file and both fixes.
-    private func damaged(_ path: String, _ what: String) -> FeedError {
+    private func damaged(_ path: String, _ what: String, at damage: SegmentScan.Damage? = nil) -> FeedError {
         FeedError(
             .corrupt, path: path,
             message: "feed damaged: \(path) \(what); restore it from a backup, or run "
-                + "`redline check --repair --feed \(directory)` to quarantine the damage and mark the lost seqs")
+                + "`redline check --repair --feed \(directory)` to quarantine the damage and mark the lost seqs",
+            line: damage?.line, offset: damage?.offset)
     }
 }

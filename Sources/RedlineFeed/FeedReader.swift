@@ -1,4 +1,5 @@
 import Foundation
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -214,8 +215,11 @@ public final class FeedCursor {
 
     private func refreshMark() {
         if markFD < 0 {
-            markFD = Glibc.open(directory + "/" + DurableMark.name, O_RDONLY | O_CLOEXEC)
-            if markFD < 0 { return }
+            let path = directory + "/" + DurableMark.name
+            guard let fd = try? POSIX.call("open", path: path, { Glibc.open(path, O_RDONLY | O_CLOEXEC) }) else {
+                return
+            }
+            markFD = fd
         }
         switch DurableMark.read(fd: markFD) {
         case .seq(let s): mark = max(mark ?? 0, s)
@@ -295,7 +299,7 @@ public final class FeedCursor {
                 buffer.removeSubrange(start...)
                 searched = start
                 fileOffset = lineStart
-                _ = lseek(fd, off_t(lineStart), SEEK_SET)
+                _ = try? POSIX.call("lseek") { lseek(fd, off_t(lineStart), SEEK_SET) }
                 continue
             }
             // Has it been sealed (renamed) meanwhile?
@@ -396,7 +400,7 @@ public final class FeedCursor {
                 searched = lineStart
                 lineNumber -= 1
                 fileOffset = lineOffset
-                _ = lseek(fd, off_t(lineOffset), SEEK_SET)
+                _ = try? POSIX.call("lseek") { lseek(fd, off_t(lineOffset), SEEK_SET) }
                 return nil
             }
             throw corrupt(damage.description)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -180,7 +181,8 @@ public final class FeedWriter: @unchecked Sendable {
             try FileIO.writeAll(activeFD, buffer, path: activePath)
         } catch {
             // Take back a partial line so the file ends on a record boundary, then refuse to go on.
-            _ = ftruncate(activeFD, off_t(activeSize))
+            // Best effort: the writer refuses every later append either way, and recovery cuts a torn tail.
+            _ = try? POSIX.call("ftruncate", path: activePath) { ftruncate(activeFD, off_t(activeSize)) }
             failure = error
             logger.error(
                 "feed append failed", metadata: ["feed.path": "\(activePath)", "error": "\(error)"])
@@ -346,9 +348,10 @@ public final class FeedWriter: @unchecked Sendable {
     static func lock(_ directory: String) throws(FeedError) -> Int32 {
         let path = directory + "/" + FileIO.lockName
         let fd = try FileIO.open(path, O_RDWR | O_CREAT)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
+        do {
+            _ = try POSIX.call("flock", path: path) { flock(fd, LOCK_EX | LOCK_NB) }
+        } catch let failure {
+            let code = failure.errno
             var holder = "unknown"
             if let bytes = try? FileIO.readAll(path),
                 let pid = Int(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
@@ -364,9 +367,12 @@ public final class FeedWriter: @unchecked Sendable {
             }
             throw ioError("lock", path, fix: "check the file system supports flock")(code)
         }
+        // The pid is for the message a second writer prints; the lock is the flock, so a failure here is harmless.
         let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
+        _ = try? POSIX.call("ftruncate", path: path) { ftruncate(fd, 0) }
+        _ = try? POSIX.call("pwrite", path: path) {
+            pid.withUnsafeBytes { Glibc.pwrite(fd, $0.baseAddress, $0.count, 0) }
+        }
         return fd
     }
 }

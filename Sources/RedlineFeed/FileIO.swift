@@ -5,12 +5,18 @@ import RedlinePOSIX
     import Glibc
 #endif
 
+/// The names of a feed directory's files that other layers need.
+public enum FeedFiles {
+    /// The feed UUID file: present once the feed exists.
+    public static let id = "feed.id"
+}
+
 /// Small file helpers over raw descriptors; every call goes through ``syscall(_:orThrow:)``.
 enum FileIO {
     /// The name of the active segment.
     static let activeName = "changes.jsonl"
     /// The feed UUID file.
-    static let feedIDName = "feed.id"
+    static let feedIDName = FeedFiles.id
     /// Present only after a clean shutdown.
     static let cleanName = "clean-shutdown"
     /// The writer's lock file (holds its pid).
@@ -32,23 +38,21 @@ enum FileIO {
 
     /// Sealed segments of `directory`, ordered by first seq.
     static func sealedSegments(_ directory: String) throws(FeedError) -> [(firstSeq: UInt64, path: String)] {
-        guard let dir = opendir(directory) else {
-            let code = errno
-            if code == ENOENT {
+        let entries: [POSIX.Entry]
+        do {
+            entries = try POSIX.entries(of: directory)
+        } catch {
+            if error.errno == ENOENT {
                 throw FeedError(
                     .notFound, path: directory,
                     message: "feed directory \(directory) does not exist: pass the daemon's feed directory with --feed",
-                    errno: code)
+                    errno: error.errno)
             }
-            throw ioError("list", directory, fix: "check its permissions")(code)
+            throw ioError("list", directory, fix: "check its permissions")(error.errno)
         }
-        defer { closedir(dir) }
         var result: [(UInt64, String)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if let seq = sealedFirstSeq(name) { result.append((seq, directory + "/" + name)) }
+        for entry in entries {
+            if let seq = sealedFirstSeq(entry.name) { result.append((seq, directory + "/" + entry.name)) }
         }
         return result.sorted { $0.0 < $1.0 }.map { (firstSeq: $0.0, path: $0.1) }
     }
@@ -142,9 +146,11 @@ enum FileIO {
 
     /// `fsync` on a directory so renames, creations and unlinks in it are durable.
     static func syncDirectory(_ directory: String) throws(FeedError) {
-        let fd = try open(directory, O_RDONLY | O_DIRECTORY)
-        defer { Glibc.close(fd) }
-        _ = try syscall({ fsync(fd) }, orThrow: ioError("sync directory", directory, fix: "check the disk (dmesg)"))
+        do {
+            try POSIX.syncDirectory(directory)
+        } catch {
+            throw ioError("sync directory", directory, fix: "check the disk (dmesg)")(error.errno)
+        }
     }
 
     /// Replaces `path` atomically: temp file, write, fsync, rename, fsync of the directory.
@@ -176,7 +182,7 @@ enum FileIO {
             let code = errno
             throw FeedError(
                 .io, path: directory,
-                message: "cannot create directory \(prefix): \(String(cString: strerror(code))); "
+                message: "cannot create directory \(prefix): \(POSIX.describe(errno: code)); "
                     + "create it or fix its parent's permissions", errno: code)
         }
     }

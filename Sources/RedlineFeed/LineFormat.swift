@@ -103,7 +103,7 @@ enum LineFormat {
 }
 
 /// Why a line is not a valid record.
-enum LineDamage: Error, CustomStringConvertible {
+enum LineDamage: Error, Equatable, CustomStringConvertible {
     case empty
     case nulBytes
     case malformed(String)

@@ -28,12 +28,44 @@ struct SegmentScan {
         /// 1-based line number of the bad line.
         var line: Int
         /// Why it is bad.
-        var reason: String
+        var reason: DamageReason
 
         /// Whether this is only a last line still missing its `\n` (no newline anywhere after `offset`).
-        var isUnterminatedTail: Bool { reason.hasPrefix("no newline") }
+        var isUnterminatedTail: Bool { reason == .unterminated }
         /// Whether the line is zero bytes: blocks a power loss left unwritten.
-        var isNULRun: Bool { reason.hasPrefix("NUL") }
+        var isNULRun: Bool { reason == .nulBytes }
+    }
+
+    /// Why a line of a segment is not a valid record: a value, so recovery decides on the kind, never on
+    /// the wording of a message.
+    enum DamageReason: Equatable, CustomStringConvertible {
+        /// NUL bytes where the line would start: blocks a power loss left unwritten.
+        case nulBytes
+        /// The last line has no `\n`: a torn write.
+        case unterminated
+        /// The line itself is not a record (bad crc, not JSON, no envelope).
+        case line(LineDamage)
+        /// A record of another format version.
+        case formatVersion(found: Int)
+        /// A record of another feed UUID than the records before it.
+        case otherFeed(found: String, expected: String)
+        /// A seq out of order.
+        case seq(found: UInt64, expected: UInt64)
+        /// Seq 0.
+        case seqZero
+
+        var description: String {
+            switch self {
+            case .nulBytes: "NUL bytes instead of a record (a torn write after power loss)"
+            case .unterminated: "no newline at the end of the last line (a torn write)"
+            case .line(let why): why.description
+            case .formatVersion(let found):
+                "format version v=\(found) is not \(FeedRecord.formatVersion); use a redline that understands it"
+            case .otherFeed(let found, let expected): "feed \(found) differs from \(expected) of the records before it"
+            case .seq(let found, let expected): "seq \(found) where \(expected) was expected"
+            case .seqZero: "seq 0 (seqs start at 1)"
+            }
+        }
     }
 
     /// ``scan(_:feedID:expectedFirst:)`` on two halves at once (split at a line boundary), for big segments.
@@ -72,7 +104,7 @@ struct SegmentScan {
         let want = (first.lastSeq ?? 0) + 1
         if let start = second.firstSeq, start != want {
             first.damage = Damage(
-                offset: split, line: first.records + 1, reason: "seq \(start) where \(want) was expected")
+                offset: split, line: first.records + 1, reason: .seq(found: start, expected: want))
             return first
         }
         if second.records > 0 {
@@ -109,23 +141,20 @@ struct SegmentScan {
                 let nul = start.pointee == 0
                 result.damage = Damage(
                     offset: offset, line: line,
-                    reason: nul
-                        ? "NUL bytes instead of a record (a torn write after power loss)"
-                        : "no newline at the end of the last line (a torn write)")
+                    reason: nul ? .nulBytes : .unterminated)
                 return result
             }
             let length = UnsafePointer(nl.assumingMemoryBound(to: UInt8.self)) - start
             let lineBytes = UnsafeBufferPointer(start: start, count: length)
             switch LineFormat.inspect(lineBytes) {
             case .failure(let why):
-                result.damage = Damage(offset: offset, line: line, reason: why.description)
+                result.damage = Damage(offset: offset, line: line, reason: .line(why))
                 return result
             case .success(let envelope):
                 if envelope.v != FeedRecord.formatVersion {
                     result.damage = Damage(
                         offset: offset, line: line,
-                        reason: "format version v=\(envelope.v) is not \(FeedRecord.formatVersion); "
-                            + "use a redline that understands it")
+                        reason: .formatVersion(found: Int(envelope.v)))
                     return result
                 }
                 let feed = UnsafeBufferPointer(rebasing: lineBytes[envelope.feedRange])
@@ -136,8 +165,9 @@ struct SegmentScan {
                     if !same {
                         result.damage = Damage(
                             offset: offset, line: line,
-                            reason: "feed \(String(decoding: feed, as: UTF8.self)) differs from "
-                                + "\(String(decoding: known, as: UTF8.self)) of the records before it")
+                            reason: .otherFeed(
+                                found: String(decoding: feed, as: UTF8.self),
+                                expected: String(decoding: known, as: UTF8.self)))
                         return result
                     }
                 } else {
@@ -146,11 +176,11 @@ struct SegmentScan {
                 }
                 if let want = expected, envelope.seq != want {
                     result.damage = Damage(
-                        offset: offset, line: line, reason: "seq \(envelope.seq) where \(want) was expected")
+                        offset: offset, line: line, reason: .seq(found: envelope.seq, expected: want))
                     return result
                 }
                 if envelope.seq == 0 {
-                    result.damage = Damage(offset: offset, line: line, reason: "seq 0 (seqs start at 1)")
+                    result.damage = Damage(offset: offset, line: line, reason: .seqZero)
                     return result
                 }
                 if result.firstSeq == nil { result.firstSeq = envelope.seq }

@@ -52,7 +52,7 @@ extension Redline {
                 if deep { try FeedCheck.decodeAll(directory: directory) }
                 print(report.summary)
             } catch {
-                throw feedFailure(error, command: "check")
+                throw error
             }
         }
     }

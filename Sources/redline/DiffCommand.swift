@@ -49,18 +49,13 @@ extension Redline {
             switch readFile(path) {
             case .success(let b): bytes = b
             case .failure(let message):
-                fail("\(path): \(message)")
+                throw CLIFailure(message: "\(path): \(message)", status: 2)
             }
             do {
                 return try ArticleText.decode(bytes)
             } catch {
-                fail("\(path): \(error)")
+                throw CLIFailure(message: "\(path): \(error)", status: 2)
             }
-        }
-
-        static func fail(_ line: String) -> Never {
-            printError(line, command: "diff")
-            Glibc.exit(2)
         }
 
         /// Why a file of this type is not an article, or nil for a regular file.

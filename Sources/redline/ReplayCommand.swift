@@ -87,22 +87,16 @@ extension Redline {
                             + "(up to seq \(report.lastSeq)), \(report.articles) live articles")
                 }
             } catch {
-                throw feedFailure(error, command: "replay")
+                throw error
             }
         }
 
         /// The state store is a cache of the feed: rebuilding it loses nothing.
         private func rebuildStateStore(feed directory: String) throws {
-            let dataDir = URL(fileURLWithPath: directory).standardizedFileURL.deletingLastPathComponent().path
+            let data = DataDirectory.holding(feed: directory)
             let logger = makeLogger(label: "redline", level: "warning")
-            do {
-                let result = try StateRebuild.run(dataDir: dataDir, logger: logger)
-                Swift.print(
-                    "rebuilt \(dataDir)/state/redline.sqlite: \(result.articles) articles up to seq \(result.lastSeq)")
-            } catch {
-                printError(error.description)
-                throw ExitCode(error.exitStatus)
-            }
+            let result = try StateRebuild.run(dataDir: data.path, logger: logger)
+            Swift.print("rebuilt \(data.stateStore): \(result.articles) articles up to seq \(result.lastSeq)")
         }
     }
 }

@@ -45,20 +45,9 @@ extension Redline {
             let load: @Sendable () throws(DaemonError) -> DaemonConfig = { () throws(DaemonError) in
                 try options.loadConfig()
             }
-            let config: DaemonConfig
-            do {
-                config = try load()
-            } catch {
-                printError(error.description)
-                throw ExitCode(error.exitStatus)
-            }
+            let config = try load()
             if checkConfig {
-                do {
-                    try config.checkRoots()
-                } catch {
-                    printError(error.description)
-                    throw ExitCode(error.exitStatus)
-                }
+                try config.checkRoots()
                 let fsync =
                     switch config.feed.fsync {
                     case .always: "always"
@@ -89,14 +78,12 @@ extension Redline {
             do {
                 try await group.run()
             } catch let error as DaemonError {
+                // Logged (to the journal under systemd), then only the status is left to map.
                 logger.critical("\(error.description)")
-                throw ExitCode(error.exitStatus)
-            } catch let error as FeedError {
-                logger.critical("\(error.description); exiting so the service manager restarts redline")
-                throw ExitCode(1)
+                throw CLIFailure(message: nil, status: error.exitStatus)
             } catch {
                 logger.critical("\(error); exiting so the service manager restarts redline")
-                throw ExitCode(1)
+                throw CLIFailure(message: nil, status: 1)
             }
         }
 

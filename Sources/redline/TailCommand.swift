@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RedlineDaemon
 import RedlineDiff
 import RedlineFeed
 
@@ -17,30 +18,12 @@ struct FeedDirectoryOption: ParsableArguments {
     func checked(command: String) throws -> String {
         var dir = directory
         while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        if !manager.fileExists(atPath: dir + "/feed.id"),
-            manager.fileExists(atPath: dir + "/feed", isDirectory: &isDirectory), isDirectory.boolValue
-        {
-            printError(
-                "\(dir) looks like a data directory (it holds feed/), not a feed: pass --feed \(dir)/feed",
-                command: command)
-            throw ExitCode(1)
+        if DataDirectory.isDataDirectoryNotFeed(dir) {
+            throw CLIFailure(
+                message: "\(dir) looks like a data directory (it holds feed/), not a feed: pass --feed \(dir)/feed",
+                status: 1)
         }
         return directory
-    }
-}
-
-/// Prints one line naming the path and the fix, and picks the exit status for a feed error.
-///
-/// 1: damaged feed, I/O or bad input; 3: the feed was recreated (a new feed UUID: resync);
-/// 4: the requested records were deleted by retention.
-func feedFailure(_ error: FeedError, command: String) -> ExitCode {
-    printError(error.description, command: command)
-    switch error.code {
-    case .feedChanged: return ExitCode(3)
-    case .retention: return ExitCode(4)
-    default: return ExitCode(1)
     }
 }
 
@@ -153,7 +136,7 @@ extension Redline {
                         }
                     }, flush: output.flush)
             } catch {
-                throw feedFailure(error, command: "tail")
+                throw error
             }
         }
 

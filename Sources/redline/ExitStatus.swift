@@ -1,0 +1,65 @@
+import ArgumentParser
+import RedlineDaemon
+import RedlineFeed
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A failure a subcommand reports as it is: one line (nil when already logged) and an exit status.
+struct CLIFailure: Error {
+    /// The line for stderr, naming the file and the fix; nil when the command has logged it already.
+    var message: String?
+    /// The exit status.
+    var status: Int32
+}
+
+/// The one place errors become an exit status and one line on stderr, as swift-argument-parser's
+/// `MessageInfo` does for its own errors; subcommands only throw.
+///
+/// - `FeedError`: 1 (damaged feed, I/O, bad input), 3 (the feed was recreated, a new feed UUID: resync),
+///   4 (the requested records were deleted by retention).
+/// - `DaemonError`: its own status (78 config, 2 unavailable, 65 damaged feed, 1 I/O, 0 stopped).
+/// - ``CLIFailure``: its status. Anything else is swift-argument-parser's to report.
+enum ExitStatus {
+    /// Reports `error` for `command` and returns its status, or nil when it is not one of ours.
+    static func report(_ error: any Error, command: String?) -> Int32? {
+        switch error {
+        case let failure as CLIFailure:
+            if let message = failure.message { printError(message, command: command) }
+            return failure.status
+        case let error as FeedError:
+            printError(error.description, command: command)
+            switch error.code {
+            case .feedChanged: return 3
+            case .retention: return 4
+            default: return 1
+            }
+        case let error as DaemonError:
+            printError(error.description)
+            return error.exitStatus
+        default:
+            return nil
+        }
+    }
+}
+
+extension Redline {
+    /// Parses, runs, and maps whatever the subcommand throws through ``ExitStatus``.
+    static func main() async {
+        var command: (any ParsableCommand)?
+        do {
+            var parsed = try parseAsRoot()
+            command = parsed
+            if var asyncCommand = parsed as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try parsed.run()
+            }
+        } catch {
+            let name = command.map { type(of: $0).configuration.commandName } ?? nil
+            if let status = ExitStatus.report(error, command: name) { Glibc.exit(status) }
+            exit(withError: error)
+        }
+    }
+}
