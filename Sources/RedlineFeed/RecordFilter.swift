@@ -1,8 +1,5 @@
 import RedlineDiff
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import RedlinePOSIX
 
 /// Which records a reader wants (`tail --type/--class/--path/--min-significance`, `replay --path`).
 ///
@@ -13,7 +10,8 @@ public struct RecordFilter: Sendable, Equatable {
     public var types: Set<RecordType>
     /// Keep records with at least one change of these classes; empty keeps all.
     public var classes: Set<ChangeClass>
-    /// `fnmatch(3)` pattern matched against `path` (or `from_path`); `*` also matches `/`.
+    /// A ``Glob`` (the config's dialect: `*` stays within a segment, `**` spans directories, a pattern
+    /// without `/` matches the file name at any depth) matched against `path` (or `from_path`).
     public var pathGlob: String?
     /// Keep edits at least this significant.
     public var minSignificance: Significance?
@@ -47,8 +45,8 @@ public struct RecordFilter: Sendable, Equatable {
         return true
     }
 
-    /// `fnmatch(3)` without flags.
+    /// Whether `path` matches the ``Glob`` `pattern`.
     public static func glob(_ pattern: String, _ path: String) -> Bool {
-        fnmatch(pattern, path, 0) == 0
+        Glob(pattern).matches(path: path)
     }
 }

@@ -30,7 +30,10 @@ extension Redline {
         @Option(help: ArgumentHelp("Stop at the first record appended after this RFC 3339 time.", valueName: "time"))
         var untilTime: String?
 
-        @Option(help: ArgumentHelp("Only articles whose path matches this glob; * matches /.", valueName: "glob"))
+        @Option(
+            help: ArgumentHelp(
+                "Only articles whose path matches this glob (the config's dialect: * within a directory, ** across).",
+                valueName: "glob"))
         var path: String?
 
         @Option(help: ArgumentHelp("Write the rebuilt tree into this new or empty directory.", valueName: "dir"))

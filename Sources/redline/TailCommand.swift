@@ -87,7 +87,8 @@ extension Redline {
 
         @Option(
             help: ArgumentHelp(
-                "Only articles whose path (or former path) matches this glob; * matches /.", valueName: "glob"))
+                "Only articles whose path (or former path) matches this glob (the config's dialect: * within a directory, ** across).",
+                valueName: "glob"))
         var path: String?
 
         @Option(

@@ -468,6 +468,15 @@ import Testing
 }
 
 @Suite struct FilterTests {
+    /// `tail --path` speaks the config's glob dialect, so a pattern means the same in both places.
+    @Test func pathFiltersUseTheConfigsGlobDialect() {
+        let deep = created("politics/2026/a.txt", "x")
+        #expect(!RecordFilter(pathGlob: "politics/*").matches(deep), "* stays within one directory")
+        #expect(RecordFilter(pathGlob: "politics/**").matches(deep), "** spans directories")
+        #expect(RecordFilter(pathGlob: "*.txt").matches(deep), "no / : the file name at any depth")
+        #expect(!RecordFilter(pathGlob: "*.md").matches(deep))
+    }
+
     @Test func filtersByTypeClassPathAndSignificance() {
         let edit = modified("politics/a.txt", "قیمت ۱۰ دلار است.", "قیمت ۱۲ دلار است.")
         let new = created("sport/b.txt", "x")
