@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "redline",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineDaemon",
+                "RedlineDiff", "RedlineFeed", "RedlineDaemon", "RedlinePOSIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -35,8 +35,9 @@ public struct FileStat: Sendable, Equatable {
 public enum ArticleRead: Sendable, Equatable {
     /// The file is gone (deleted or renamed away before we looked).
     case missing
-    /// Not a regular file (FIFO, socket, device, directory, symlink): never opened for reading.
-    case notRegular
+    /// Not a regular file (FIFO, socket, device, directory, symlink): never opened for reading. `type` holds
+    /// its `S_IFMT` bits.
+    case notRegular(type: UInt32)
     /// Larger than the configured limit.
     case tooLarge(FileStat)
     /// Could not be opened or read (permission denied, I/O error).
@@ -63,25 +64,32 @@ public enum ArticleFile {
     /// rewinds). Then opens with `O_NOFOLLOW | O_NONBLOCK` (opening a FIFO would otherwise block
     /// forever) and checks the descriptor's own type with `fstat`, so a file swapped for a FIFO,
     /// socket or symlink between the `lstat` and the read is still refused.
-    public static func read(_ path: String, maxBytes: Int) -> ArticleRead {
+    ///
+    /// The one reader of article files: the daemon's (symlinks are never followed out of a tree) and
+    /// `redline diff`'s (`followSymlinks`: a path a user typed may be a link; FIFOs and devices are still
+    /// refused, never opened).
+    public static func read(_ path: String, maxBytes: Int, followSymlinks: Bool = false) -> ArticleRead {
         var before = Glibc.stat()
-        while PathName.withCString(path, { lstat($0, &before) }) != 0 {
+        while PathName.withCString(path, { followSymlinks ? statFollowing($0, &before) : lstat($0, &before) }) != 0 {
             switch errno {
             case EINTR: continue
             case ENOENT, ENOTDIR: return .missing
             case let err: return .unreadable(errno: err)
             }
         }
-        guard FileStat(before).isRegular else { return .notRegular }
+        guard FileStat(before).isRegular else { return .notRegular(type: FileStat(before).type) }
         var fd: Int32
         repeat {
-            fd = PathName.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+            fd = PathName.withCString(path) {
+                open($0, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW) | O_NONBLOCK | O_CLOEXEC)
+            }
         } while fd < 0 && errno == EINTR
         if fd < 0 {
             switch errno {
             case ENOENT, ENOTDIR: return .missing
             // Replaced since the lstat: by a symlink (ELOOP) or by a socket (ENXIO).
-            case ELOOP, ENXIO: return .notRegular
+            case ELOOP: return .notRegular(type: UInt32(S_IFLNK))
+            case ENXIO: return .notRegular(type: UInt32(S_IFSOCK))
             case let err: return .unreadable(errno: err)
             }
         }
@@ -89,7 +97,7 @@ public enum ArticleFile {
         var st = Glibc.stat()
         guard fstat(fd, &st) == 0 else { return .unreadable(errno: errno) }
         let info = FileStat(st)
-        guard info.isRegular else { return .notRegular }
+        guard info.isRegular else { return .notRegular(type: info.type) }
         if info.size > maxBytes { return .tooLarge(info) }
         // Read until EOF rather than trusting st_size: the file may grow between fstat and read.
         var bytes = [UInt8](repeating: 0, count: Int(info.size) + 1)
@@ -116,4 +124,9 @@ public enum ArticleFile {
         final.size = Int64(count)
         return .bytes(bytes, final)
     }
+}
+
+/// `stat(2)` (following symlinks), out of `ArticleFile`, whose own `stat` hides it.
+private func statFollowing(_ path: UnsafePointer<CChar>, _ buffer: UnsafeMutablePointer<stat>) -> Int32 {
+    stat(path, buffer)
 }

@@ -143,7 +143,7 @@ final class Pipeline {
         switch read {
         case .missing, .notRegular:
             guard let previous else { return }
-            if read == .notRegular {
+            if case .notRegular = read {
                 // A socket, FIFO, device, directory or symlink now holds the name: it is no article, so the
                 // article that was there ends (and a restart finds nothing to say about it).
                 logger.debug(

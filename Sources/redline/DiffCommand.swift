@@ -1,5 +1,7 @@
 import ArgumentParser
+import RedlineDaemon
 import RedlineDiff
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -43,13 +45,22 @@ extension Redline {
             if !diff.isIdentical { throw ExitCode(1) }
         }
 
-        /// Reads and decodes one file, or prints one line naming it and exits 2.
+        /// Reads (through the daemon's one article reader) and decodes one file; throws one line naming it,
+        /// with exit status 2.
         static func load(_ path: String) throws -> String {
             let bytes: [UInt8]
-            switch readFile(path) {
-            case .success(let b): bytes = b
-            case .failure(let message):
-                throw CLIFailure(message: "\(path): \(message)", status: 2)
+            switch ArticleFile.read(path, maxBytes: .max, followSymlinks: true) {
+            case .bytes(let read, _): bytes = read
+            case .notRegular(let type): throw CLIFailure(message: "\(path): \(notRegular(type))", status: 2)
+            case .missing:
+                throw CLIFailure(
+                    message: "\(path): cannot open: \(POSIX.describe(errno: ENOENT)); check the path and permissions",
+                    status: 2)
+            case .unreadable(let code):
+                throw CLIFailure(
+                    message: "\(path): cannot open: \(POSIX.describe(errno: code)); check the path and permissions",
+                    status: 2)
+            case .tooLarge: throw CLIFailure(message: "\(path): too large", status: 2)
             }
             do {
                 return try ArticleText.decode(bytes)
@@ -58,11 +69,10 @@ extension Redline {
             }
         }
 
-        /// Why a file of this type is not an article, or nil for a regular file.
-        static func notRegular(_ info: stat) -> String? {
+        /// Why a file of this type (`S_IFMT` bits) is not an article.
+        static func notRegular(_ type: UInt32) -> String {
             let kind: String
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: return nil
+            switch mode_t(type) {
             case S_IFDIR: return "is a directory; give the path of an article file"
             case S_IFIFO: kind = "a FIFO"
             case S_IFSOCK: kind = "a socket"
@@ -71,41 +81,6 @@ extension Redline {
             default: kind = "a special file"
             }
             return "not a regular file (\(kind)); give the path of an article file, or save the input to one first"
-        }
-
-        enum ReadResult {
-            case success([UInt8])
-            case failure(String)
-        }
-
-        /// Reads a whole regular file with plain system calls (retrying EINTR).
-        ///
-        /// Anything else is refused before it is read: a FIFO would block until a writer came, a device
-        /// might never end. The open is non-blocking too, so a FIFO swapped in after the `stat` cannot hang it.
-        static func readFile(_ path: String) -> ReadResult {
-            var info = stat()
-            if stat(path, &info) == 0, let problem = notRegular(info) { return .failure(problem) }
-            var fd: Int32
-            repeat { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while fd < 0 && errno == EINTR
-            if fd < 0 {
-                return .failure("cannot open: \(String(cString: strerror(errno))); check the path and permissions")
-            }
-            defer { close(fd) }
-            guard fstat(fd, &info) == 0 else { return .failure("cannot stat: \(String(cString: strerror(errno)))") }
-            if let problem = notRegular(info) { return .failure(problem) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(max(info.st_size, 0)) + 1)
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return .failure("cannot read: \(String(cString: strerror(errno)))")
-                }
-                if n == 0 { break }
-                bytes.append(contentsOf: chunk[0..<n])
-            }
-            return .success(bytes)
         }
     }
 }
