@@ -194,18 +194,37 @@ import Testing
         #expect(w.feedID == id)
         #expect(w.lastSeq == 2)
         #expect(try w.append([created("c.txt", "3")]).first?.seq == 3)
-        #expect {
-            try w.close()
-            _ = try w.append([created("d.txt", "4")])
-        } throws: { _ in true }
+        try w.close()
+        let error = #expect(throws: FeedError.self) { _ = try w.append([created("d.txt", "4")]) }
+        #expect(
+            error?.code == .invalidArgument && error?.message.contains("was closed") == true,
+            "\(String(describing: error))")
     }
 
+    /// Each policy where it differs, before close() syncs anyway: what is durable (and so visible) while
+    /// the writer is still open.
     @Test(arguments: [FsyncPolicy.always, .interval(milliseconds: 5), .never])
-    func everyPolicyKeepsEveryRecord(policy: FsyncPolicy) throws {
+    func everyPolicyMakesRecordsDurableWhenItSays(policy: FsyncPolicy) throws {
         let feed = TempFeed()
         let w = try writer(feed, FeedOptions(fsync: policy))
         for i in 0..<20 { _ = try w.append([created("a\(i).txt", "t"), created("b\(i).txt", "u")]) }
+        switch policy {
+        case .always:
+            #expect(w.durableSeq == 40, "synced before append returned")
+        case .interval:
+            // Synced by the timer, without another append or a close: wait for it, never time it.
+            var waited = 0
+            while w.durableSeq < 40 && waited < 3000 {
+                usleep(10_000)
+                waited += 10
+            }
+            #expect(w.durableSeq == 40, "the interval timer synced the batch")
+        case .never:
+            #expect(w.durableSeq == 0, "nothing synced before rotation or close")
+            #expect(try FeedReader(directory: feed.path).lastSeq() == 0, "so readers see nothing yet")
+        }
         try w.close()
+        #expect(w.durableSeq == 40)
         #expect(try FeedCheck.run(directory: feed.path).records == 40)
     }
 }
