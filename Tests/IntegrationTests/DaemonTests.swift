@@ -29,6 +29,14 @@ import Testing
                 notify.wait(for: "READY=1") { !process.process.isRunning }, "daemon did not start: \(process.stderr)")
         }
 
+        /// Starts with a config file holding `settings` and this harness's one root.
+        func start(withConfig settings: String) throws {
+            let config = dir.appending("redline.toml")
+            try "\(settings)\n[[root]]\npath = \"\(articles.path)\"\n".write(
+                to: config, atomically: true, encoding: .utf8)
+            try start(["--config", config.path])
+        }
+
         func stop() -> Int32? {
             daemon?.signal(SIGTERM)
             return daemon?.waitForExit()

@@ -162,13 +162,7 @@ import Testing
         try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: locked.appendingPathComponent("a.txt").path)
         try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked.path)
         try Data("readable\n".utf8).write(to: articles.appendingPathComponent("open.txt"))
-        let notify = try NotifySocket()
-        let daemon = try RunningRedline(
-            [
-                "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
-                articles.path, "--data-dir", data.path,
-            ], environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
-        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+        let daemon = try startAsNobody(articles: articles, data: data)
         let feed = data.appendingPathComponent("feed/changes.jsonl")
         func paths() -> [String] { readJSONLines(feed).compactMap { $0["path"] as? String } }
         #expect(eventually { paths().contains("open.txt") })

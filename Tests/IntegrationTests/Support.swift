@@ -227,3 +227,16 @@ final class NotifySocket: @unchecked Sendable {
         unlink(path)
     }
 }
+
+/// Starts `redline run --watch articles --data-dir data` as the user nobody (setpriv) and waits for READY=1:
+/// how the permission tests see the tree as an unprivileged daemon would.
+func startAsNobody(articles: URL, data: URL) throws -> RunningRedline {
+    let notify = try NotifySocket()
+    let daemon = try RunningRedline(
+        [
+            "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
+            articles.path, "--data-dir", data.path,
+        ], environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
+    #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+    return daemon
+}

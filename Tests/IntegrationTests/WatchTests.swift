@@ -69,13 +69,7 @@ import Testing
 
     @Test func fifosSymlinksAndOversizedFilesNeverStallTheDaemon() throws {
         let h = try Harness()
-        let config = h.dir.appending("redline.toml")
-        try """
-        max_file_bytes = 100
-        [[root]]
-        path = "\(h.articles.path)"
-        """.write(to: config, atomically: true, encoding: .utf8)
-        try h.start(["--config", config.path])
+        try h.start(withConfig: "max_file_bytes = 100")
         #expect(mkfifo(h.articles.appendingPathComponent("pipe.txt").path, 0o644) == 0)
         #expect(symlink("/etc/hostname", h.articles.appendingPathComponent("leak.txt").path) == 0)
         try h.write("big.txt", String(repeating: "long ", count: 100))
@@ -93,13 +87,7 @@ import Testing
     /// queue, which ends in one rescan (as a kernel overflow does) that records every article exactly once.
     @Test func aFullEventQueueFallsBackOnARescanAndLosesNothing() throws {
         let h = try Harness()
-        let config = h.dir.appending("redline.toml")
-        try """
-        event_queue = 16
-        [[root]]
-        path = "\(h.articles.path)"
-        """.write(to: config, atomically: true, encoding: .utf8)
-        try h.start(["--config", config.path])
+        try h.start(withConfig: "event_queue = 16")
         let count = 2_000
         for i in 0..<count { try Data("article \(i)\n".utf8).write(to: h.articles.appendingPathComponent("a\(i).txt")) }
         #expect(eventually(seconds: 120) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
@@ -204,13 +192,7 @@ import Testing
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         _ = try runProcess(URL(fileURLWithPath: "/bin/chown"), ["nobody", data.path])
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
-        let notify = try NotifySocket()
-        let daemon = try RunningRedline(
-            [
-                "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
-                articles.path, "--data-dir", data.path,
-            ], environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
-        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+        let daemon = try startAsNobody(articles: articles, data: data)
         let secret = articles.appendingPathComponent("secret.txt")
         // Created unreadable from the start (root writes it; the daemon runs as nobody), then saved again.
         #expect(
