@@ -104,10 +104,12 @@ struct FeedLoader {
             let size = try FileIO.fileSize(fd, path: activePath)
             // The active segment is always scanned whole (its size is bounded by segment_bytes, and crc runs
             // near memory speed): a clean shutdown says nothing about a byte flipped since.
-            let bytes = try FileIO.read(fd, count: size, at: 0, path: activePath)
-            var scan = bytes.withUnsafeBufferPointer {
-                SegmentScan.scan($0, feedID: feedID, expectedFirst: sealedLast.map { $0 + 1 })
+            // Mapped, not copied to the heap: a 64 MiB segment costs page cache, not resident memory.
+            let (scanned, validLineFollows) = try FileIO.withContents(fd, size: size, path: activePath) { bytes in
+                let scan = SegmentScan.scanInParallel(bytes, feedID: feedID, expectedFirst: sealedLast.map { $0 + 1 })
+                return (scan, scan.damage.map { SegmentScan.validLineFollows(bytes, from: $0.offset) } ?? false)
             }
+            var scan = scanned
             if let damage = scan.damage {
                 let lost = (scan.lastSeq ?? sealedLast ?? 0) + 1
                 let torn: Bool
@@ -119,9 +121,7 @@ struct FeedLoader {
                     // No readable mark (a feed from before marks, or a power cut took the mark's own
                     // unsynced bytes): zeros are the signature of blocks never written, so nothing past
                     // them was ever synced; other damage is a tear only if no valid record follows.
-                    torn =
-                        damage.isNULRun
-                        || !bytes.withUnsafeBufferPointer { SegmentScan.validLineFollows($0, from: damage.offset) }
+                    torn = damage.isNULRun || !validLineFollows
                 }
                 guard torn else {
                     throw damaged(

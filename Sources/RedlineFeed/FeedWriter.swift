@@ -67,6 +67,7 @@ public final class FeedWriter: @unchecked Sendable {
     private var unsynced = false
     private var lastSync = ContinuousClock.now
     private var timer: DispatchSourceTimer?
+    private var timerArmed = false
     private var closed = false
     private var failure: FeedError?
 
@@ -195,7 +196,11 @@ public final class FeedWriter: @unchecked Sendable {
             try syncLocked()
         case .interval(let ms):
             unsynced = true
-            if ContinuousClock.now - lastSync >= .milliseconds(ms) { try syncLocked() }
+            if ContinuousClock.now - lastSync >= .milliseconds(ms) {
+                try syncLocked()
+            } else {
+                armTimerLocked(milliseconds: ms)
+            }
         case .never:
             break
         }
@@ -240,18 +245,27 @@ public final class FeedWriter: @unchecked Sendable {
     /// The last seq readers may see: durable, and published in the mark.
     public var durableSeq: UInt64 { mutex.withLock { published } }
 
+    /// Creates the `interval` policy's timer, disarmed: it is armed by an append that leaves records unsynced
+    /// and fires once, so an idle writer never wakes up.
     private func startTimer(milliseconds: Int) {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "redline.feed.fsync"))
-        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .milliseconds(milliseconds))
         timer.setEventHandler { [weak self] in
             guard let self else { return }
             self.mutex.withLock {
+                self.timerArmed = false
                 guard !self.closed, self.failure == nil, self.unsynced else { return }
                 try? self.syncLocked()
             }
         }
         timer.resume()
         self.timer = timer
+    }
+
+    /// Arms the one-shot timer for `milliseconds` from now unless it is armed already (call with the lock held).
+    private func armTimerLocked(milliseconds: Int) {
+        guard let timer, !timerArmed else { return }
+        timerArmed = true
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .never)
     }
 
     /// Seals the active segment: sync, rename to `changes-<firstSeq>.jsonl`, new active with `O_EXCL`, sync the directory.

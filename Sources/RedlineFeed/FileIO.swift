@@ -172,6 +172,21 @@ enum FileIO {
     }
 
     /// Creates `directory` and its parents.
+    /// Calls `body` with the first `size` bytes of `fd`, mapped read-only (read into memory where the file
+    /// system cannot map).
+    static func withContents<T>(
+        _ fd: Int32, size: Int, path: String, _ body: (UnsafeBufferPointer<UInt8>) -> T
+    ) throws(FeedError) -> T {
+        guard size > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED else {
+            let bytes = try read(fd, count: size, at: 0, path: path)
+            return bytes.withUnsafeBufferPointer(body)
+        }
+        defer { munmap(map, size) }
+        _ = madvise(map, size, MADV_SEQUENTIAL)
+        return body(UnsafeBufferPointer(start: map.assumingMemoryBound(to: UInt8.self), count: size))
+    }
+
     /// Paths are ``PathName`` strings: a replayed article's directory may have a name that is not UTF-8.
     static func makeDirectories(_ directory: String) throws(FeedError) {
         var prefix = ""
