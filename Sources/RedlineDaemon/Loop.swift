@@ -50,6 +50,7 @@ final class Loop {
         let interruptAfter = ProcessInfo.processInfo.environment["REDLINE_TEST_INTERRUPT_STARTUP_AFTER"].flatMap {
             Int($0)
         }
+        let holdFile = ProcessInfo.processInfo.environment["REDLINE_TEST_HOLD_PIPELINE"]
         pipeline.checkpoint = { [unowned self] in
             keepAlive()
             if let interruptAfter, pipeline.recordsWritten >= interruptAfter, !inbox.stopRequested {
@@ -76,6 +77,9 @@ final class Loop {
             let watchdogDue = notifier.watchdogInterval.map { lastWatchdog + $0 }
             let deadline = [settler.nextDeadline, watchdogDue, nextStatus, nextRescan].compactMap { $0 }.min()
             var stopping = false
+            // A test hook: while this file exists the pipeline takes nothing, so a test can make it fall behind
+            // the kernel at will instead of racing it.
+            if let hold = holdFile { while FileManager.default.fileExists(atPath: hold) { usleep(20_000) } }
             for input in inbox.take(until: deadline) {
                 switch input {
                 case .event(let event): settler.observe(event, at: .now)

@@ -24,6 +24,7 @@ extension Pipeline {
             // Stat columns only: the text of an article is read when its file changed, never for the fast path.
             var known: [String: ArticleStat] = [:]
             for article in try state.stats(root: root.path) { known[article.path] = article }
+            var modifiedOnDisk: [String] = []
             var fresh: [(String, FileStat)] = []
             let startCount = recordsWritten
             for (path, stat) in onDisk {
@@ -33,15 +34,26 @@ extension Pipeline {
                     {
                         continue
                     }
-                    try look(at: Key(root: root.path, path: path))
+                    modifiedOnDisk.append(path)
                 } else {
                     fresh.append((path, stat))
                 }
+            }
+            // Files are read, hashed and decoded a window ahead on a second thread (Prefetcher).
+            let ahead = Prefetcher(
+                paths: (modifiedOnDisk + fresh.map(\.0)).map { root.path + "/" + $0 }, maxBytes: config.maxFileBytes)
+            defer { ahead.cancel() }
+            var index = 0
+            for path in modifiedOnDisk {
+                try look(at: Key(root: root.path, path: path), prefetched: ahead.take(index))
+                index += 1
                 if try interrupted() { return }
             }
             var vanishedByInode: [UInt64: String] = [:]
             for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
             for (path, stat) in fresh {
+                let item = ahead.take(index)
+                index += 1
                 if let old = vanishedByInode[stat.inode], known[old] != nil,
                     let article = try state.article(root: root.path, path: old),
                     Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
@@ -50,7 +62,7 @@ extension Pipeline {
                     known[old] = nil
                     try moved(from: root.path + "/" + old, to: root.path + "/" + path)
                 } else {
-                    try look(at: Key(root: root.path, path: path))
+                    try look(at: Key(root: root.path, path: path), prefetched: item)
                 }
                 if try interrupted() { return }
             }

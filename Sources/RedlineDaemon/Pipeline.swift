@@ -137,9 +137,10 @@ final class Pipeline {
     func absolute(_ key: Key) -> String { key.root + "/" + key.path }
 
     /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
-    func look(at key: Key) throws {
+    /// - Parameter prefetched: the file as a ``Prefetcher`` read it, instead of reading it here.
+    func look(at key: Key, prefetched: Prefetcher.Item? = nil) throws {
         let previous = try current(key)
-        let read = ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes)
+        let read = prefetched?.read ?? ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes)
         switch read {
         case .missing, .notRegular:
             guard let previous else { return }
@@ -174,7 +175,7 @@ final class Pipeline {
                 [.rejected(root: key.root, path: key.path, version: identity)], nil, nil)
         case .bytes(let bytes, let stat):
             warned.remove(key)
-            let sha = Digest.sha256Hex(bytes)
+            let sha = prefetched?.sha256 ?? Digest.sha256Hex(bytes)
             if let previous, previous.sha256 == sha {
                 if previous.inode != stat.inode || previous.size != stat.size || previous.mtimeNs != stat.mtimeNs
                     || previous.ctimeNs != stat.ctimeNs
@@ -188,7 +189,9 @@ final class Pipeline {
             }
             let text: String
             do {
-                text = try ArticleText.decode(bytes)
+                text = try
+                    (prefetched?.text ?? Result { () throws(DecodeError) -> String in try ArticleText.decode(bytes) })
+                    .get()
             } catch {
                 guard try rejectedVersion(key) != sha else { return }
                 rejectedOverlay[key] = sha

@@ -18,11 +18,11 @@ import Testing
             try FileManager.default.createDirectory(at: articles, withIntermediateDirectories: true)
         }
 
-        func start(_ extra: [String] = []) throws {
+        func start(_ extra: [String] = [], environment: [String: String] = [:]) throws {
             let notify = try NotifySocket()
             let process = try RunningRedline(
                 ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra,
-                environment: notify.environment)
+                environment: environment.merging(notify.environment) { $1 })
             daemon = process
             // Ready when it says READY=1 (after the startup reconciliation), as systemd would hear it.
             #expect(
@@ -30,11 +30,11 @@ import Testing
         }
 
         /// Starts with a config file holding `settings` and this harness's one root.
-        func start(withConfig settings: String) throws {
+        func start(withConfig settings: String, environment: [String: String] = [:]) throws {
             let config = dir.appending("redline.toml")
             try "\(settings)\n[[root]]\npath = \"\(articles.path)\"\n".write(
                 to: config, atomically: true, encoding: .utf8)
-            try start(["--config", config.path])
+            try start(["--config", config.path], environment: environment)
         }
 
         func stop() -> Int32? {

@@ -87,9 +87,13 @@ import Testing
     /// queue, which ends in one rescan (as a kernel overflow does) that records every article exactly once.
     @Test func aFullEventQueueFallsBackOnARescanAndLosesNothing() throws {
         let h = try Harness()
-        try h.start(withConfig: "event_queue = 16")
+        // The pipeline is held (a test hook) while the burst arrives, so it is certainly more than 16 events behind.
+        let hold = h.dir.appending("hold").path
+        #expect(FileManager.default.createFile(atPath: hold, contents: nil))
+        try h.start(withConfig: "event_queue = 16", environment: ["REDLINE_TEST_HOLD_PIPELINE": hold])
         let count = 2_000
         for i in 0..<count { try Data("article \(i)\n".utf8).write(to: h.articles.appendingPathComponent("a\(i).txt")) }
+        try FileManager.default.removeItem(atPath: hold)
         #expect(eventually(seconds: 120) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
         try h.write("zz-marker.txt", "last\n")
         #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })

@@ -1,0 +1,74 @@
+import Foundation
+import RedlineDiff
+import RedlineFeed
+
+/// Reads, hashes and decodes the files a reconciliation will look at, a bounded window ahead on a second
+/// thread, so the pipeline thread spends its time on records, the feed and the state store: a cold start
+/// of a large tree uses both cores (issue 11).
+///
+/// What it hands over may be a moment older than the file by the time the pipeline records it; that is
+/// the same race as reading it on the pipeline thread, and the watch reports any later change.
+final class Prefetcher: @unchecked Sendable {
+    /// One file as the pipeline would have read it.
+    struct Item: Sendable {
+        var read: ArticleRead
+        /// SHA-256 of the bytes, when there are bytes.
+        var sha256: String?
+        /// The decoded text (or why the bytes are not UTF-8 text), when there are bytes.
+        var text: Result<String, DecodeError>?
+    }
+
+    // Every field below is guarded by `condition` (`@unchecked Sendable`: a Mutex has no condition variable).
+    private let condition = NSCondition()
+    private var ready: [Int: Item] = [:]
+    private var consumed = 0
+    private var cancelled = false
+    private static let window = 64
+
+    /// Starts reading `paths` in order, at most 64 ahead of what was taken.
+    init(paths: [String], maxBytes: Int) {
+        let thread = Thread { [self] in self.work(paths, maxBytes: maxBytes) }
+        thread.name = "redline-prefetch"
+        thread.start()
+    }
+
+    private func work(_ paths: [String], maxBytes: Int) {
+        for (index, path) in paths.enumerated() {
+            condition.lock()
+            while index - consumed >= Self.window && !cancelled { condition.wait() }
+            let stop = cancelled
+            condition.unlock()
+            if stop { return }
+            let read = ArticleFile.read(path, maxBytes: maxBytes)
+            var item = Item(read: read)
+            if case .bytes(let bytes, _) = read {
+                item.sha256 = Digest.sha256Hex(bytes)
+                item.text = Result { () throws(DecodeError) -> String in try ArticleText.decode(bytes) }
+            }
+            condition.lock()
+            ready[index] = item
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The item for `paths[index]`, waiting for the worker if it is not read yet. Take them in order.
+    func take(_ index: Int) -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[index] == nil { condition.wait() }
+        consumed = index + 1
+        condition.broadcast()
+        return ready.removeValue(forKey: index)!
+    }
+
+    /// Stops the worker (a reconciliation that was interrupted).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    deinit { cancel() }
+}
