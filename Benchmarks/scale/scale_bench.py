@@ -132,9 +132,10 @@ def main():
     git_env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b",
                    GIT_COMMITTER_EMAIL="b@b")
     start = time.monotonic()
-    subprocess.run(["git", "-C", tree, "add", "-A"], check=True, env=git_env)
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "add", "-A"], check=True, env=git_env)
     git_add = time.monotonic() - start
-    subprocess.run(["git", "-C", tree, "commit", "-qm", "x"], check=True, env=git_env)
+    # No background auto-gc: it would race the explicit gc below and the timings after it.
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "commit", "-qm", "x"], check=True, env=git_env)
     subprocess.run(["git", "-C", tree, "gc", "-q"], check=True, env=git_env)
     git_objects = du(os.path.join(tree, ".git", "objects"))
     git_status = timed(["git", "-C", tree, "status", "--porcelain"])
