@@ -16,6 +16,16 @@ public struct ArticleFilter: Sendable, Equatable {
         self.excludedDirectories = exclude.filter { $0.hasSuffix("/") }.map { Glob(String($0.dropLast())) }
     }
 
+    /// Whether the file `name` at `relativePath`, in a directory the walk entered (so no directory on the way
+    /// is excluded), is an article. Patterns that look at the name alone, the common case, never split the path.
+    public func isArticle(walked relativePath: String, name: String) -> Bool {
+        func matches(_ glob: Glob) -> Bool {
+            glob.matchesNameOnly ? glob.matches(name: name) : glob.matches(path: relativePath)
+        }
+        if exclude.contains(where: matches) { return false }
+        return include.contains(where: matches)
+    }
+
     /// Whether the file at `relativePath` is an article.
     public func isArticle(_ relativePath: String) -> Bool {
         let segments = relativePath.split(separator: "/").map(String.init)

@@ -18,7 +18,8 @@ enum TreeWalker {
             let directory = relative.isEmpty ? root : root + "/" + relative
             let entries: [POSIX.Entry]
             do {
-                entries = try POSIX.entries(of: directory)
+                let prefix = relative.isEmpty ? "" : relative + "/"
+                entries = try POSIX.entries(of: directory) { filter.isArticle(walked: prefix + $0, name: $0) }
             } catch {
                 if error.errno != ENOENT {
                     logger.warning(
@@ -33,9 +34,10 @@ enum TreeWalker {
                 case .directory:
                     if !filter.directoryExcluded(entry.name) { stack.append(path) }
                 case .regular:
-                    guard filter.isArticle(path), let stat = ArticleFile.stat(root + "/" + path), stat.isRegular
-                    else { continue }
-                    result.append((path, stat))
+                    // Stat'ed by the listing exactly when the filter took it.
+                    guard let info = entry.info else { continue }
+                    let stat = FileStat(info)
+                    if stat.isRegular { result.append((path, stat)) }
                 case .symlink, .other:
                     continue
                 }

@@ -10,8 +10,25 @@ public struct Glob: Sendable, Equatable {
 
     /// Compiles `pattern`.
     public init(_ pattern: String) {
-        segments = pattern.split(separator: "/").map { Array($0.utf8) }
-        anyDepth = !pattern.contains("/")
+        // `**/x` with no other `/` matches `x` at any depth, the root included: the same as `x` alone, which
+        // is matched against the file name only (the startup scan tests every file against it).
+        let trimmed = pattern.hasPrefix("**/") ? String(pattern.dropFirst(3)) : pattern
+        if !trimmed.contains("/") && !trimmed.isEmpty {
+            segments = [Array(trimmed.utf8)]
+            anyDepth = true
+        } else {
+            segments = pattern.split(separator: "/").map { Array($0.utf8) }
+            anyDepth = !pattern.contains("/")
+        }
+    }
+
+    /// Whether the pattern is matched against the file name alone.
+    public var matchesNameOnly: Bool { anyDepth }
+
+    /// Whether a file `name` matches a ``matchesNameOnly`` pattern.
+    public func matches(name: String) -> Bool {
+        guard let only = segments.first else { return false }
+        return Self.match(only, Array(name.utf8))
     }
 
     /// Whether the relative `path` matches.

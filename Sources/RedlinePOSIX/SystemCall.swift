@@ -60,17 +60,23 @@ public enum POSIX {
     }
 
     /// One entry of a directory: its name (``PathName``) and kind, without following symlinks.
-    public struct Entry: Sendable, Equatable {
+    public struct Entry: @unchecked Sendable {
         /// The entry's name, decoded with ``PathName``.
         public var name: String
         /// What it is (`lstat` decides when the file system does not say).
         public var kind: EntryKind
+        /// Its `lstat` data, when the caller asked for it (``entries(of:statRegular:)``).
+        public var info: stat?
     }
 
     /// The entries of `directory` other than `.` and `..`: the one readdir loop of the watcher, the tree
     /// walker and the feed.
     /// - Throws: ``SystemCallError`` from `opendir` (ENOENT, EACCES, ENOTDIR, ...).
-    public static func entries(of directory: String) throws(SystemCallError) -> [Entry] {
+    /// - Parameter statRegular: regular files whose name it accepts get their `lstat` data, taken relative to the
+    ///   open directory (`fstatat`), so the kernel does not walk the whole path again for each file.
+    public static func entries(of directory: String, statRegular: ((String) -> Bool)? = nil)
+        throws(SystemCallError) -> [Entry]
+    {
         var handle: OpaquePointer?
         while true {
             handle = PathName.withCString(directory) { opendir($0) }
@@ -102,7 +108,16 @@ public enum POSIX {
                     }
             default: kind = .other
             }
-            result.append(Entry(name: name, kind: kind))
+            var info: stat?
+            if kind == .regular, let statRegular, statRegular(name) {
+                var st = stat()
+                let fd = dirfd(handle)
+                let done = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    raw.withMemoryRebound(to: CChar.self) { fstatat(fd, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) }
+                }
+                if done == 0 { info = st } else { continue }  // gone since readdir
+            }
+            result.append(Entry(name: name, kind: kind, info: info))
         }
         return result
     }

@@ -260,9 +260,9 @@ public final class StateStore: Sendable {
                     sql: "SELECT path, inode, size, mtime_ns, ctime_ns FROM article WHERE root = ? ORDER BY path",
                     arguments: [root]
                 ).map {
+                    // By index: a lookup by name lowercases the column name for every row.
                     ArticleStat(
-                        path: $0["path"], inode: UInt64(bitPattern: $0["inode"]), size: $0["size"],
-                        mtimeNs: $0["mtime_ns"], ctimeNs: $0["ctime_ns"])
+                        path: $0[0], inode: UInt64(bitPattern: $0[1]), size: $0[2], mtimeNs: $0[3], ctimeNs: $0[4])
                 }
             }
         }
