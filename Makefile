@@ -13,7 +13,7 @@ SWIFT_FLAGS ?=
 # toolchain libraries, and a one-shot `redline diff` starts in ~9 ms instead of ~13 ms.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
-APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev
+APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
 # schema, to test its migration).

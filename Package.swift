@@ -24,6 +24,11 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
+        // C edge: only RedlineState imports this (the state store deflates the article texts it keeps).
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // Pure: strings in, values out. No dependencies, no I/O.
         .target(name: "RedlineDiff"),
         // The system-call boundary shared by the watcher, the feed and the daemon: file names as bytes.
@@ -53,7 +58,8 @@ let package = Package(
         .target(
             name: "RedlineState",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift")
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Pipeline, config and lifecycle.

@@ -208,6 +208,22 @@ public final class StateStore: Sendable {
                     ALTER TABLE article DROP COLUMN text;
                     """)
         }
+        // The text is kept deflated (TextCodec): it is read once per change, and was a full copy of the tree.
+        migrator.registerMigration("v4-deflate-text") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE article_body (
+                        root TEXT NOT NULL, path TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (root, path)
+                    ) WITHOUT ROWID
+                    """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT root, path, text FROM article_text")
+            let insert = try db.makeStatement(sql: "INSERT INTO article_body (root, path, body) VALUES (?, ?, ?)")
+            while let row = try rows.next() {
+                let text: String = row[2]
+                try insert.execute(arguments: [row[0] as String, row[1] as String, TextCodec.encode(text)])
+            }
+            try db.execute(sql: "DROP TABLE article_text")
+        }
         return migrator
     }
 
@@ -229,7 +245,7 @@ public final class StateStore: Sendable {
             // atomic by itself) avoids re-parsing and a BEGIN/COMMIT per lookup.
             try queue.inDatabase { db in
                 let statement = try db.cachedStatement(sql: Self.selectWithText + " WHERE a.root = ? AND a.path = ?")
-                return try Row.fetchOne(statement, arguments: [root, path]).map(Self.decode)
+                return try Row.fetchOne(statement, arguments: [root, path]).map { try Self.decode($0) }
             }
         }
     }
@@ -241,14 +257,16 @@ public final class StateStore: Sendable {
                 if let root {
                     return try Row.fetchAll(
                         db, sql: Self.selectWithText + " WHERE a.root = ? ORDER BY a.path", arguments: [root]
-                    ).map(Self.decode)
+                    ).map { try Self.decode($0) }
                 }
-                return try Row.fetchAll(db, sql: Self.selectWithText + " ORDER BY a.root, a.path").map(Self.decode)
+                return try Row.fetchAll(db, sql: Self.selectWithText + " ORDER BY a.root, a.path").map {
+                    try Self.decode($0)
+                }
             }
         }
     }
 
-    private static let selectWithText = "SELECT a.*, t.text FROM article a JOIN article_text t USING (root, path)"
+    private static let selectWithText = "SELECT a.*, b.body FROM article a JOIN article_body b USING (root, path)"
 
     /// What the startup fast path compares with `lstat`, for every article under `root`, without the text:
     /// a few dozen bytes per article, read from the stat table alone.
@@ -302,15 +320,15 @@ public final class StateStore: Sendable {
                                 Int64(a.lastSeq),
                             ])
                         try db.cachedStatement(
-                            sql: "INSERT OR REPLACE INTO article_text (root, path, text) VALUES (?, ?, ?)"
-                        ).execute(arguments: [a.root, a.path, a.text])
+                            sql: "INSERT OR REPLACE INTO article_body (root, path, body) VALUES (?, ?, ?)"
+                        ).execute(arguments: [a.root, a.path, TextCodec.encode(a.text)])
                     case .delete(let root, let path):
-                        for table in ["article", "article_text"] {
+                        for table in ["article", "article_body"] {
                             try db.execute(
                                 sql: "DELETE FROM \(table) WHERE root = ? AND path = ?", arguments: [root, path])
                         }
                     case .move(let root, let from, let to):
-                        for table in ["article", "article_text"] {
+                        for table in ["article", "article_body"] {
                             try db.execute(
                                 sql: "DELETE FROM \(table) WHERE root = ? AND path = ?", arguments: [root, to])
                             try db.execute(
@@ -345,16 +363,26 @@ public final class StateStore: Sendable {
         try wrap {
             try queue.write { db in
                 try db.execute(
-                    sql: "DELETE FROM article; DELETE FROM article_text; DELETE FROM meta; DELETE FROM rejected")
+                    sql: "DELETE FROM article; DELETE FROM article_body; DELETE FROM meta; DELETE FROM rejected")
             }
         }
     }
 
-    private static func decode(_ row: Row) -> ArticleState {
-        ArticleState(
+    /// The article of a row of `selectWithText`.
+    /// - Throws: ``DamagedText`` when the stored text does not inflate (the store is then rebuilt from the feed).
+    private static func decode(_ row: Row) throws -> ArticleState {
+        let body: Data = row["body"]
+        guard let text = TextCodec.decode(body) else { throw DamagedText(path: row["path"]) }
+        return ArticleState(
             root: row["root"], path: row["path"], inode: UInt64(bitPattern: row["inode"]), size: row["size"],
-            mtimeNs: row["mtime_ns"], ctimeNs: row["ctime_ns"], sha256: row["sha256"], text: row["text"],
+            mtimeNs: row["mtime_ns"], ctimeNs: row["ctime_ns"], sha256: row["sha256"], text: text,
             lastSeq: UInt64(row["last_seq"] as Int64))
+    }
+
+    /// A stored text that does not inflate.
+    struct DamagedText: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "the stored text of \(path) is damaged" }
     }
 
     private func wrap<T>(_ body: () throws -> T) throws(StateError) -> T {

@@ -81,4 +81,28 @@ import Testing
             try store.stats(root: "/r") == [ArticleStat(path: "a.txt", inode: 7, size: 8, mtimeNs: 11, ctimeNs: 12)])
         #expect(try store.position().lastSeq == 1)
     }
+
+    @Test func theStoreKeepsTextsDeflatedAndGivesThemBackWhole() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let paragraph = "ویتکاف، فرستادهٔ ویژهٔ ترامپ، گفت کنترل گذرگاه‌ها ۱۲ روز دیگر واگذار می‌شود.\n\n"
+        var total = 0
+        do {
+            let store = try StateStore(path: dbPath)
+            var updates: [StateUpdate] = []
+            for i in 0..<200 {
+                let text = "\(i)\n\n" + String(repeating: paragraph, count: 60)
+                total += text.utf8.count
+                updates.append(.upsert(article("a\(i).txt", text, seq: UInt64(i + 1))))
+            }
+            try store.apply(updates, feedID: "F", lastSeq: 200)
+        }
+        let store = try StateStore(path: dbPath)
+        let text = try #require(try store.article(root: "/r", path: "a7.txt")?.text)
+        #expect(text == "7\n\n" + String(repeating: paragraph, count: 60))
+        let files = ["", "-wal"].compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: dbPath + $0)[.size] as? Int) ?? nil
+        }
+        let bytes = files.reduce(0, +)
+        #expect(bytes < total / 3, "the store (\(bytes) bytes) holds less than a third of the texts (\(total) bytes)")
+    }
 }

@@ -1,0 +1,6 @@
+#ifndef REDLINE_CZLIB_SHIM_H
+#define REDLINE_CZLIB_SHIM_H
+
+#include <zlib.h>
+
+#endif
