@@ -16,6 +16,12 @@ final class Prefetcher: @unchecked Sendable {
         var sha256: String?
         /// The decoded text (or why the bytes are not UTF-8 text), when there are bytes.
         var text: Result<String, DecodeError>?
+
+        /// The bytes it holds (read and decoded), for the read-ahead budget.
+        var size: Int {
+            guard case .bytes(let bytes, _) = read else { return 0 }
+            return 2 * bytes.count
+        }
     }
 
     // Every field below is guarded by `condition` (`@unchecked Sendable`: a Mutex has no condition variable).
@@ -23,9 +29,13 @@ final class Prefetcher: @unchecked Sendable {
     private var ready: [Int: Item] = [:]
     private var consumed = 0
     private var cancelled = false
+    /// Bytes read and not yet taken.
+    private var readyBytes = 0
     private static let window = 64
+    /// At most this much read ahead (64 files of up to `max_file_bytes` each could otherwise be 640 MiB).
+    private static let byteBudget = 32 << 20
 
-    /// Starts reading `paths` in order, at most 64 ahead of what was taken.
+    /// Starts reading `paths` in order, at most 64 files and 32 MiB ahead of what was taken.
     init(paths: [String], maxBytes: Int) {
         let thread = Thread { [self] in self.work(paths, maxBytes: maxBytes) }
         thread.name = "redline-prefetch"
@@ -35,7 +45,9 @@ final class Prefetcher: @unchecked Sendable {
     private func work(_ paths: [String], maxBytes: Int) {
         for (index, path) in paths.enumerated() {
             condition.lock()
-            while index - consumed >= Self.window && !cancelled { condition.wait() }
+            while (index - consumed >= Self.window || (readyBytes >= Self.byteBudget && !ready.isEmpty)) && !cancelled {
+                condition.wait()
+            }
             let stop = cancelled
             condition.unlock()
             if stop { return }
@@ -47,6 +59,7 @@ final class Prefetcher: @unchecked Sendable {
             }
             condition.lock()
             ready[index] = item
+            readyBytes += item.size
             condition.broadcast()
             condition.unlock()
         }
@@ -58,8 +71,10 @@ final class Prefetcher: @unchecked Sendable {
         defer { condition.unlock() }
         while ready[index] == nil { condition.wait() }
         consumed = index + 1
+        let item = ready.removeValue(forKey: index)!
+        readyBytes -= item.size
         condition.broadcast()
-        return ready.removeValue(forKey: index)!
+        return item
     }
 
     /// Stops the worker (a reconciliation that was interrupted).

@@ -94,13 +94,7 @@ import Testing
         let count = 2_000
         for i in 0..<count { try Data("article \(i)\n".utf8).write(to: h.articles.appendingPathComponent("a\(i).txt")) }
         try FileManager.default.removeItem(atPath: hold)
-        #expect(eventually(seconds: 120) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
-        try h.write("zz-marker.txt", "last\n")
-        #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
-        #expect(h.stop() == 0)
-        let created = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
-        #expect(created.count == count + 1)
-        #expect(Set(created).count == count + 1, "each article once")
+        try expectEachArticleRecordedOnce(h, count: count, seconds: 120)
         #expect(h.daemon?.stderr.contains("events behind (event_queue)") == true, "the queue filled and said so")
         #expect(h.records.contains { $0["type"] as? String == "rescan" }, "the dropped events were rescanned for")
     }
@@ -125,14 +119,7 @@ import Testing
             }
         }
         h.daemon!.signal(SIGCONT)
-        #expect(eventually(seconds: 300) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
-        // Give it a moment to (wrongly) add duplicates before counting.
-        try h.write("zz-marker.txt", "last\n")
-        #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
-        #expect(h.stop() == 0)
-        let created = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
-        #expect(created.count == count + 1)
-        #expect(Set(created).count == count + 1, "each article once")
+        try expectEachArticleRecordedOnce(h, count: count, seconds: 300)
         #expect(h.records.contains { $0["type"] as? String == "rescan" }, "the overflow is reported")
         let seqs = h.records.compactMap { $0["seq"] as? Int }
         #expect(seqs == Array(1...seqs.count))
@@ -212,4 +199,16 @@ import Testing
         let warnings = daemon.stderr.split(separator: "\n").filter { $0.contains("cannot read \(secret.path)") }
         #expect(warnings.count == 1, "\(daemon.stderr)")
     }
+}
+
+/// Waits until `count` articles are created, writes a marker after them (time for a wrong duplicate to show),
+/// stops the daemon, and expects every article exactly once.
+func expectEachArticleRecordedOnce(_ h: DaemonTests.Harness, count: Int, seconds: Double) throws {
+    #expect(eventually(seconds: seconds) { h.records.filter { $0["type"] as? String == "created" }.count >= count })
+    try h.write("zz-marker.txt", "last\n")
+    #expect(eventually(seconds: 60) { h.records.contains { $0["path"] as? String == "zz-marker.txt" } })
+    #expect(h.stop() == 0)
+    let created = h.records.filter { $0["type"] as? String == "created" }.compactMap { $0["path"] as? String }
+    #expect(created.count == count + 1)
+    #expect(Set(created).count == count + 1, "each article once")
 }
