@@ -1,4 +1,5 @@
 import Foundation
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -54,7 +55,7 @@ public enum FeedSnapshot {
 
     /// Snapshots in `directory`, oldest first, by the seq they cover.
     static func list(_ directory: String) -> [(seq: UInt64, path: String)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let names = ((try? POSIX.entries(of: directory)) ?? []).map(\.name)
         return names.compactMap { name -> (UInt64, String)? in
             guard name.hasPrefix(prefix), name.hasSuffix(".jsonl"), name.count == prefix.count + 20 + 6,
                 let seq = UInt64(name.dropFirst(prefix.count).prefix(20))
@@ -187,10 +188,12 @@ public enum FeedSnapshot {
     /// Deletes snapshots older than the newest one, and leftover temp files of interrupted writes.
     static func prune(_ directory: String) {
         let all = list(directory)
-        for old in all.dropLast() { unlink(old.path) }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix(prefix) && name.contains(".jsonl.tmp.") {
-            unlink(directory + "/" + name)
+        // Best effort: a snapshot or temp file left behind is pruned at the next retention.
+        var doomed = all.dropLast().map(\.path)
+        for entry in (try? POSIX.entries(of: directory)) ?? []
+        where entry.name.hasPrefix(prefix) && entry.name.contains(".jsonl.tmp.") {
+            doomed.append(directory + "/" + entry.name)
         }
+        for path in doomed { _ = try? POSIX.call("unlink", path: path) { unlink(path) } }
     }
 }

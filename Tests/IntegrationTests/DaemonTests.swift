@@ -19,14 +19,12 @@ import Testing
         }
 
         func start(_ extra: [String] = [], environment: [String: String] = [:]) throws {
-            let notify = try NotifySocket()
-            let process = try RunningRedline(
-                ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra,
-                environment: environment.merging(notify.environment) { $1 })
-            daemon = process
             // Ready when it says READY=1 (after the startup reconciliation), as systemd would hear it.
-            #expect(
-                notify.wait(for: "READY=1") { !process.process.isRunning }, "daemon did not start: \(process.stderr)")
+            let (process, ready) = try startUntilReady(
+                ["run", "--watch", articles.path, "--data-dir", data.path, "--log-level", "debug"] + extra,
+                environment: environment)
+            daemon = process
+            #expect(ready, "daemon did not start: \(process.stderr)")
         }
 
         /// Starts with a config file holding `settings` and this harness's one root.
@@ -182,10 +180,9 @@ import Testing
             """.write(to: config, atomically: true, encoding: .utf8)
         }
         try writeConfig("log_level = \"info\"")
-        let notify = try NotifySocket()
-        let daemon = try RunningRedline(["run", "--config", config.path], environment: notify.environment)
+        let (daemon, ready) = try startUntilReady(["run", "--config", config.path])
         h.daemon = daemon
-        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+        #expect(ready, "\(daemon.stderr)")
         try h.write("a.txt", "one\n")
         #expect(h.waitForRecords(1))
 

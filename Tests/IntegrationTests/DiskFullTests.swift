@@ -75,14 +75,11 @@ struct DiskFullTests {
         }
 
         func start() throws {
-            let notify = try NotifySocket()
-            let process = try RunningRedline(
-                [
-                    "run", "--watch", articles.path, "--data-dir", data.path, "--fsync", "never", "--settle-ms", "20",
-                ], environment: notify.environment)
+            let (process, ready) = try startUntilReady([
+                "run", "--watch", articles.path, "--data-dir", data.path, "--fsync", "never", "--settle-ms", "20",
+            ])
             daemon = process
-            #expect(
-                notify.wait(for: "READY=1") { !process.process.isRunning }, "daemon did not start: \(process.stderr)")
+            #expect(ready, "daemon did not start: \(process.stderr)")
         }
 
         var records: [[String: Any]] { readJSONLines(data.appendingPathComponent("feed/changes.jsonl")) }

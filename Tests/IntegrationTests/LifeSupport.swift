@@ -43,11 +43,8 @@ final class DaemonLife: @unchecked Sendable {
     /// Starts the daemon and waits until it reports ready; a start that exits first is counted as refused.
     @discardableResult
     func start(environment: [String: String] = [:]) throws -> Bool {
-        let notify = try NotifySocket()
-        let process = try RunningRedline(
-            ["run", "--config", config.path], environment: environment.merging(notify.environment) { $1 })
+        let (process, ready) = try startUntilReady(["run", "--config", config.path], environment: environment)
         daemon = process
-        let ready = notify.wait(for: "READY=1") { !process.process.isRunning }
         guard ready, process.process.isRunning else {
             refusedStarts.append(process.stderr)
             daemon = nil

@@ -228,15 +228,27 @@ final class NotifySocket: @unchecked Sendable {
     }
 }
 
+/// Starts a daemon (`redline` with `arguments`, or a wrapper `executable` that runs it) with a notify socket
+/// of its own, as systemd gives a `Type=notify` service, and waits for `READY=1` or for the process to exit.
+/// - Returns: the process, and whether it said it was ready.
+func startUntilReady(
+    _ arguments: [String], environment: [String: String] = [:], executable: URL = RedlineBinary.url
+) throws -> (process: RunningRedline, ready: Bool) {
+    let notify = try NotifySocket()
+    let process = try RunningRedline(
+        arguments, environment: environment.merging(notify.environment) { $1 }, executable: executable)
+    let ready = notify.wait(for: "READY=1") { !process.process.isRunning }
+    return (process, ready)
+}
+
 /// Starts `redline run --watch articles --data-dir data` as the user nobody (setpriv) and waits for READY=1:
 /// how the permission tests see the tree as an unprivileged daemon would.
 func startAsNobody(articles: URL, data: URL) throws -> RunningRedline {
-    let notify = try NotifySocket()
-    let daemon = try RunningRedline(
+    let (daemon, ready) = try startUntilReady(
         [
             "--reuid=nobody", "--regid=nogroup", "--clear-groups", RedlineBinary.url.path, "run", "--watch",
             articles.path, "--data-dir", data.path,
-        ], environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
-    #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+        ], executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
+    #expect(ready, "\(daemon.stderr)")
     return daemon
 }

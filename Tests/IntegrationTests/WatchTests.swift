@@ -152,14 +152,12 @@ import Testing
         let script = """
             echo 3 > /proc/sys/user/max_inotify_watches && exec "$0" run --config "$1" --data-dir "$2"
             """
-        let notify = try NotifySocket()
-        let daemon = try RunningRedline(
+        let (daemon, ready) = try startUntilReady(
             [
                 "--user", "--map-root-user", "sh", "-c", script, RedlineBinary.url.path, config.path,
                 dir.appending("var").path,
-            ],
-            environment: notify.environment, executable: URL(fileURLWithPath: "/usr/bin/unshare"))
-        #expect(notify.wait(for: "READY=1") { !daemon.process.isRunning }, "\(daemon.stderr)")
+            ], executable: URL(fileURLWithPath: "/usr/bin/unshare"))
+        #expect(ready, "\(daemon.stderr)")
         try Data("deep in an unwatched directory\n".utf8).write(to: deep.appendingPathComponent("deep.txt"))
         let feed = dir.appending("var/feed/changes.jsonl")
         #expect(eventually { readJSONLines(feed).contains { $0["path"] as? String == "a/b/c/d/e/f/deep.txt" } })
