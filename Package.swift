@@ -24,7 +24,7 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
-        // C edge: only RedlineState imports this (the state store deflates the article texts it keeps).
+        // C edge: the state store deflates the article texts it keeps; the feed gzips its sealed segments.
         .systemLibrary(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "RedlineDiff",
                 "RedlinePOSIX",
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

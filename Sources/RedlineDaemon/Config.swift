@@ -141,7 +141,8 @@ extension DaemonConfig {
         }
         if let feed = try reader.table(table, "feed") {
             try reader.allowOnly(
-                ["fsync", "fsync_interval_ms", "segment_bytes", "retain_segments"], in: feed, section: "feed")
+                ["fsync", "fsync_interval_ms", "segment_bytes", "retain_segments", "compress_sealed"], in: feed,
+                section: "feed")
             if let v = try reader.int(feed, "fsync_interval_ms", range: 1...60_000) {
                 config.fsyncIntervalMilliseconds = v
             }
@@ -153,6 +154,7 @@ extension DaemonConfig {
             if let v = try reader.int(feed, "retain_segments", range: 0...1_000_000) {
                 config.feed.retainSegments = v == 0 ? nil : v
             }
+            if let v = try reader.bool(feed, "compress_sealed") { config.feed.compressSealed = v }
         }
         guard let roots = table["root"] else {
             throw DaemonError(
@@ -297,6 +299,12 @@ private struct TOMLReader {
         guard let value = table[key] else { return nil }
         guard let string = value.string else { throw error(key, "expected a string, got \(value.type)") }
         return string
+    }
+
+    func bool(_ table: TOMLTable, _ key: String) throws(DaemonError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let bool = value.bool else { throw error(key, "expected true or false, got \(value.type)") }
+        return bool
     }
 
     func int(_ table: TOMLTable, _ key: String, range: ClosedRange<Int>) throws(DaemonError) -> Int? {

@@ -77,6 +77,17 @@ public enum FeedCheck {
                     message: "\(file.path) line \(damage.line) (byte \(damage.offset)): \(damage.reason)",
                     line: damage.line, offset: damage.offset)
             }
+            if SegmentCompression.isCompressed(file.path), let header = SegmentCompression.header(file.path),
+                header
+                    != SegmentCompression.Header(
+                        first: scan.result.firstSeq ?? 0, last: scan.result.lastSeq ?? 0, records: scan.result.records)
+            {
+                throw FeedError(
+                    .corrupt, path: file.path,
+                    message: "\(file.path): its gzip header says seqs \(header.first)..\(header.last) "
+                        + "(\(header.records) records), but it holds \(scan.result.records) records "
+                        + "\(scan.result.firstSeq ?? 0)..\(scan.result.lastSeq ?? 0); restore it from a backup")
+            }
             if file.firstSeq != nil && scan.result.records == 0 {
                 throw FeedError(.corrupt, path: file.path, message: "\(file.path): sealed segment is empty")
             }

@@ -84,9 +84,13 @@ public struct FeedReader: Sendable {
         var candidates: [String] = []
         if FileIO.exists(active) { candidates.append(active) }
         candidates += try FileIO.sealedSegments(directory).reversed().map(\.path)
-        for path in candidates {
-            let fd = try FileIO.open(path, O_RDONLY)
+        for candidate in candidates {
+            let (fd, path) = try FileIO.openSegment(candidate)
             defer { Glibc.close(fd) }
+            if SegmentCompression.isCompressed(path) {
+                if let last = try SegmentScan.edges(path, feedID: nil).last { return last }
+                continue
+            }
             let size = try FileIO.fileSize(fd, path: path)
             // A torn last line (no `\n` yet) is skipped: lastLine only returns complete lines.
             if let line = try FileIO.lastLine(fd, size: size, path: path),
@@ -132,6 +136,8 @@ public final class FeedCursor {
     private var expected: UInt64?
     private var feedBytes: [UInt8]?
     private var fd: Int32 = -1
+    /// Inflates the current segment when it is compressed.
+    private var gzip: GzipReader?
     private var path = ""
     private var sealed = false
     private var lineNumber = 0
@@ -246,8 +252,13 @@ public final class FeedCursor {
 
     private func open(_ path: String, sealed: Bool) throws(FeedError) {
         closeFile()
-        fd = try FileIO.open(path, O_RDONLY)
-        self.path = path
+        if sealed {
+            (fd, self.path) = try FileIO.openSegment(path)
+            if SegmentCompression.isCompressed(self.path) { gzip = try GzipReader(fd: fd, path: self.path) }
+        } else {
+            fd = try FileIO.open(path, O_RDONLY)
+            self.path = path
+        }
         self.sealed = sealed
         lineNumber = 0
         buffer.removeAll(keepingCapacity: true)
@@ -257,6 +268,7 @@ public final class FeedCursor {
     }
 
     private func closeFile() {
+        gzip = nil
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }
@@ -355,9 +367,12 @@ public final class FeedCursor {
         if scratch.isEmpty { scratch = [UInt8](repeating: 0, count: chunk) }
         let fd = self.fd
         let path = self.path
+        let gzip = self.gzip
+        let directory = self.directory
         let result = scratch.withUnsafeMutableBytes { raw in
             Result { () throws(FeedError) -> Int in
-                try syscall({ Glibc.read(fd, raw.baseAddress!, chunk) }) { code in
+                if let gzip { return try gzip.read(into: raw, feed: directory) }
+                return try syscall({ Glibc.read(fd, raw.baseAddress!, chunk) }) { code in
                     ioError("read", path, fix: "check the disk and the file's permissions")(code)
                 }
             }
@@ -445,8 +460,27 @@ public final class FeedCursor {
 }
 
 extension FileIO {
-    /// Up to `count` bytes from the start of a file.
+    /// Up to `count` bytes from the start of a file, inflated if it is a compressed segment.
     static func readPrefix(_ path: String, _ count: Int) throws(FeedError) -> [UInt8] {
+        guard SegmentCompression.isCompressed(path) else { return try readPrefix(raw: path, count) }
+        let fd = try open(path, O_RDONLY)
+        defer { Glibc.close(fd) }
+        let reader = try GzipReader(fd: fd, path: path)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = bytes.withUnsafeMutableBytes {
+                reader.inflate(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        bytes.removeLast(count - done)
+        return bytes
+    }
+
+    /// Up to `count` bytes from the start of a file, as stored.
+    static func readPrefix(raw path: String, _ count: Int) throws(FeedError) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { Glibc.close(fd) }
         return try read(fd, count: count, at: 0, path: path)

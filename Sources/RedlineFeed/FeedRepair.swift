@@ -93,10 +93,18 @@ public enum FeedRepair {
         }
 
         for (index, file) in files.enumerated() {
-            let bytes = try FileIO.readAll(file.path)
+            var bytes: [UInt8]
+            var changed = false
+            if SegmentCompression.isCompressed(file.path) {
+                // What inflates before the damage is kept; the rest is lost like any damaged span.
+                let inflated = try SegmentCompression.inflateAll(file.path)
+                bytes = inflated.bytes
+                changed = inflated.damage != nil
+            } else {
+                bytes = try FileIO.readAll(file.path)
+            }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count)
-            var changed = false
             if expected == nil { expected = file.named }
             if let named = file.named, let want = expected, named > want, let previous = outputs.indices.last {
                 // A gap between segments: the tombstones end the segment before.
@@ -160,8 +168,16 @@ public enum FeedRepair {
             outputs.append((active, try tombstones(want..<(reported + 1), in: active, quarantine: nil, at: 0), true))
         }
         for output in outputs where output.changed {
-            try FileIO.writeAtomically(output.path, output.bytes)
-            report.rewritten.append(output.path)
+            // A compressed segment is rewritten plain; the writer compresses it again.
+            let compressed = SegmentCompression.isCompressed(output.path)
+            let target = compressed ? String(output.path.dropLast(SegmentCompression.suffix.count)) : output.path
+            try FileIO.writeAtomically(target, output.bytes)
+            if compressed {
+                _ = try syscall(
+                    { unlink(output.path) }, orThrow: ioError("remove", output.path, fix: "check permissions"))
+                try FileIO.syncDirectory(dir)
+            }
+            report.rewritten.append(target)
         }
         if report.changed {
             let ranges = report.lost.map { "\($0.lowerBound)..\($0.upperBound)" }.joined(separator: ",")

@@ -24,12 +24,19 @@ public struct FeedOptions: Sendable, Equatable {
     public var segmentBytes: Int
     /// How many sealed segments to keep (oldest are deleted whole); nil keeps all.
     public var retainSegments: Int?
+    /// Whether sealed segments are gzipped in the background (``SegmentCompression``).
+    public var compressSealed: Bool
 
-    /// Creates options; the defaults are `fsync = always`, 64 MiB segments, keep everything.
-    public init(fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20, retainSegments: Int? = nil) {
+    /// Creates options; the defaults are `fsync = always`, 64 MiB segments, keep everything, gzip sealed
+    /// segments.
+    public init(
+        fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20, retainSegments: Int? = nil,
+        compressSealed: Bool = true
+    ) {
         self.fsync = fsync
         self.segmentBytes = segmentBytes
         self.retainSegments = retainSegments
+        self.compressSealed = compressSealed
     }
 }
 
@@ -41,7 +48,7 @@ public struct FeedOptions: Sendable, Equatable {
 /// shared across tasks and threads.
 ///
 /// Directory layout: `changes.jsonl` (active segment), `changes-<firstSeq, 20 digits>.jsonl` (sealed
-/// segments, never modified), `feed.id` (the feed UUID), `durable` (the last synced seq, which readers stop
+/// segments, never modified; gzipped in the background to `.jsonl.gz`, see ``SegmentCompression``), `feed.id` (the feed UUID), `durable` (the last synced seq, which readers stop
 /// at: see ``DurableMark``), `writer.lock`, and `clean-shutdown` (present only while no writer has the feed
 /// open after a clean ``close()``).
 public final class FeedWriter: @unchecked Sendable {
@@ -70,6 +77,10 @@ public final class FeedWriter: @unchecked Sendable {
     private var timerArmed = false
     private var closed = false
     private var failure: FeedError?
+    /// Compresses sealed segments one at a time, off the append path.
+    private let compressor = DispatchQueue(label: "redline.feed.compress", qos: .utility)
+    /// Set by ``close()``: compression in progress gives up at its next chunk.
+    private var stopping = false
 
     private var activePath: String { directory + "/" + FileIO.activeName }
 
@@ -131,6 +142,7 @@ public final class FeedWriter: @unchecked Sendable {
             throw error
         }
         if case .interval(let ms) = options.fsync { startTimer(milliseconds: ms) }
+        resumeCompression()
     }
 
     deinit {
@@ -287,9 +299,98 @@ public final class FeedWriter: @unchecked Sendable {
         logger.info(
             "feed segment sealed",
             metadata: ["feed.path": "\(sealed)", "feed.seq": "\(seq)", "feed.bytes": "\(activeSize)"])
+        let sealedFirstSeq = activeFirstSeq
         activeSize = 0
         activeFirstSeq = seq + 1
         try applyRetention()
+        if options.compressSealed { scheduleCompression(sealed, firstSeq: sealedFirstSeq) }
+    }
+
+    // MARK: - Compression of sealed segments
+
+    /// At open: removes what a crash left of a compression (a temp file; a plain segment whose compressed
+    /// copy was already in place) and queues every sealed segment still plain.
+    private func resumeCompression() {
+        guard let entries = try? POSIX.entries(of: directory) else { return }
+        var removed = false
+        for entry in entries where entry.name.hasPrefix("changes-") && entry.name.hasSuffix(".gz.tmp") {
+            removed = unlink(directory + "/" + entry.name) == 0 || removed
+        }
+        let names = Set(entries.map(\.name))
+        for entry in entries where !SegmentCompression.isCompressed(entry.name) && names.contains(entry.name + ".gz") {
+            // Renamed into place only after its sync, so it is whole; its header says which segment it holds.
+            let path = directory + "/" + entry.name
+            if SegmentCompression.header(path + ".gz")?.first == FileIO.sealedFirstSeq(entry.name) {
+                removed = unlink(path) == 0 || removed
+            }
+        }
+        if removed { try? FileIO.syncDirectory(directory) }
+        guard options.compressSealed, let sealed = try? FileIO.sealedSegments(directory) else { return }
+        for segment in sealed where !SegmentCompression.isCompressed(segment.path) {
+            scheduleCompression(segment.path, firstSeq: segment.firstSeq)
+        }
+    }
+
+    private func scheduleCompression(_ path: String, firstSeq: UInt64) {
+        // Weak: a writer dropped without close() (a crash, in tests) is not kept open by queued work.
+        compressor.async { [weak self] in self?.compress(path, firstSeq: firstSeq) }
+    }
+
+    /// Gzips one sealed segment, then, under the writer's lock (so retention cannot race it), renames the
+    /// result into place and unlinks the plain file, syncing the directory after each.
+    private func compress(_ path: String, firstSeq: UInt64) {
+        let temp = path + ".gz.tmp"
+        let target = path + SegmentCompression.suffix
+        let header: SegmentCompression.Header?
+        do {
+            header = try SegmentCompression.compress(
+                path, to: temp, feedID: feedID, firstSeq: firstSeq, level: 6,
+                stop: { self.mutex.withLock { self.stopping } })
+        } catch {
+            // Deleted by retention meanwhile, or the disk is full: the segment stays plain and readable.
+            if error.code != .notFound {
+                logger.warning(
+                    "cannot compress sealed segment; it stays uncompressed: \(error)",
+                    metadata: ["feed.path": "\(path)"])
+            }
+            return
+        }
+        guard let header else {
+            if !mutex.withLock({ stopping }) {
+                logger.warning(
+                    "sealed segment is not whole, so it stays uncompressed; run `redline check --feed \(directory)`",
+                    metadata: ["feed.path": "\(path)"])
+            }
+            return
+        }
+        mutex.lock()
+        defer { mutex.unlock() }
+        guard !closed, FileIO.exists(path) else {
+            unlink(temp)
+            return
+        }
+        do throws(FeedError) {
+            _ = try syscall(
+                { rename(temp, target) }, orThrow: ioError("rename \(temp) to", target, fix: "check permissions"))
+        } catch {
+            unlink(temp)
+            logger.warning(
+                "cannot compress sealed segment; it stays uncompressed: \(error)", metadata: ["feed.path": "\(path)"])
+            return
+        }
+        do throws(FeedError) {
+            try FileIO.syncDirectory(directory)
+            _ = try syscall({ unlink(path) }, orThrow: ioError("remove compressed", path, fix: "check permissions"))
+            try FileIO.syncDirectory(directory)
+        } catch {
+            // A failed sync is final, as for appends.
+            failure = failure ?? error
+            logger.error("\(error)", metadata: ["feed.path": "\(path)"])
+            return
+        }
+        logger.debug(
+            "feed segment compressed",
+            metadata: ["feed.path": "\(target)", "feed.records": "\(header.records)"])
     }
 
     /// Deletes the oldest sealed segments beyond ``FeedOptions/retainSegments``.
@@ -324,6 +425,9 @@ public final class FeedWriter: @unchecked Sendable {
         FeedSnapshot.prune(directory)
     }
 
+    /// Waits until every sealed segment queued so far is compressed (or found not compressible).
+    public func awaitCompression() { compressor.sync {} }
+
     /// Says the owner has resynced after a `redline check --repair` (``FeedRecovery/repaired``): removes the
     /// repair marker, so the next open does not report it again.
     public func acknowledgeRepair() throws(FeedError) {
@@ -335,6 +439,9 @@ public final class FeedWriter: @unchecked Sendable {
 
     /// Clean shutdown: sync, write the clean-shutdown marker, release the lock. Further appends throw.
     public func close() throws(FeedError) {
+        // Compression in progress stops at its next chunk; the segment stays plain until the next open.
+        mutex.withLock { stopping = true }
+        compressor.sync {}
         mutex.lock()
         defer { mutex.unlock() }
         guard !closed else { return }

@@ -28,15 +28,18 @@ enum FileIO {
         return "changes-" + String(repeating: "0", count: 20 - digits.count) + digits + ".jsonl"
     }
 
-    /// The first seq of a sealed segment name, or nil if `name` is not one.
+    /// The first seq of a sealed segment name, plain or compressed (``SegmentCompression``), or nil if `name`
+    /// is not one.
     static func sealedFirstSeq(_ name: String) -> UInt64? {
-        guard name.hasPrefix("changes-"), name.hasSuffix(".jsonl") else { return nil }
-        let digits = name.dropFirst(8).dropLast(6)
+        let plain = name.hasSuffix(SegmentCompression.suffix) ? String(name.dropLast(3)) : name
+        guard plain.hasPrefix("changes-"), plain.hasSuffix(".jsonl") else { return nil }
+        let digits = plain.dropFirst(8).dropLast(6)
         guard digits.count == 20, digits.allSatisfy(\.isASCII) else { return nil }
         return UInt64(digits)
     }
 
-    /// Sealed segments of `directory`, ordered by first seq.
+    /// Sealed segments of `directory`, ordered by first seq. Where a segment exists both plain and compressed
+    /// (a crash while compressing it), the plain file is listed.
     static func sealedSegments(_ directory: String) throws(FeedError) -> [(firstSeq: UInt64, path: String)] {
         let entries: [POSIX.Entry]
         do {
@@ -50,11 +53,42 @@ enum FileIO {
             }
             throw ioError("list", directory, fix: "check its permissions")(error.errno)
         }
-        var result: [(UInt64, String)] = []
+        var bySeq: [UInt64: String] = [:]
         for entry in entries {
-            if let seq = sealedFirstSeq(entry.name) { result.append((seq, directory + "/" + entry.name)) }
+            guard let seq = sealedFirstSeq(entry.name) else { continue }
+            if bySeq[seq] == nil || !SegmentCompression.isCompressed(entry.name) {
+                bySeq[seq] = directory + "/" + entry.name
+            }
         }
-        return result.sorted { $0.0 < $1.0 }.map { (firstSeq: $0.0, path: $0.1) }
+        return bySeq.sorted { $0.key < $1.key }.map { (firstSeq: $0.key, path: $0.value) }
+    }
+
+    /// Opens a sealed segment for reading; if the plain file was compressed and unlinked since it was listed,
+    /// opens the compressed one instead.
+    static func openSegment(_ path: String) throws(FeedError) -> (fd: Int32, path: String) {
+        do {
+            return (try open(path, O_RDONLY), path)
+        } catch {
+            guard error.code == .notFound, !SegmentCompression.isCompressed(path),
+                sealedFirstSeq((path as NSString).lastPathComponent) != nil
+            else { throw error }
+            let compressed = path + SegmentCompression.suffix
+            return (try open(compressed, O_RDONLY), compressed)
+        }
+    }
+
+    /// The bytes of a segment, inflated if it is compressed.
+    /// - Throws: ``FeedError`` `.corrupt` if a compressed segment is damaged.
+    static func segmentContents(_ path: String) throws(FeedError) -> [UInt8] {
+        guard SegmentCompression.isCompressed(path) else { return try readAll(path) }
+        let (bytes, damage) = try SegmentCompression.inflateAll(path)
+        if let damage {
+            throw FeedError(
+                .corrupt, path: path,
+                message: "\(path) is damaged: \(damage); restore it from a backup, or run "
+                    + "`redline check --repair --feed \((path as NSString).deletingLastPathComponent)`")
+        }
+        return bytes
     }
 
     static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644, what: String = "open") throws(FeedError)

@@ -196,9 +196,13 @@ struct SegmentScan {
 
     /// The first and last record of a segment file, each crc-checked (nil where that line is not a whole,
     /// valid record of this feed), without reading what lies between.
+    ///
+    /// For a compressed segment the last seq is the one its gzip header records (``SegmentCompression``),
+    /// written from the checked plain segment; one gzipped by hand is inflated and scanned whole.
     static func edges(_ path: String, feedID: String?) throws(FeedError)
         -> (first: UInt64?, last: UInt64?, feedID: String?)
     {
+        if SegmentCompression.isCompressed(path) { return try compressedEdges(path, feedID: feedID) }
         let fd = try FileIO.open(path, O_RDONLY)
         defer { Glibc.close(fd) }
         return try edges(fd: fd, size: try FileIO.fileSize(fd, path: path), path: path, feedID: feedID)
@@ -232,10 +236,43 @@ struct SegmentScan {
         return (first?.firstSeq, last?.lastSeq, first?.feedID ?? last?.feedID ?? feedID)
     }
 
-    /// Scans a whole segment file through a read-only mapping (``scanInParallel(_:feedID:expectedFirst:)``).
+    private static func compressedEdges(_ path: String, feedID: String?) throws(FeedError)
+        -> (first: UInt64?, last: UInt64?, feedID: String?)
+    {
+        guard let header = SegmentCompression.header(path) else {
+            let scan = try scanFile(path, feedID: feedID, expectedFirst: nil).result
+            guard scan.damage == nil else { return (nil, nil, scan.feedID ?? feedID) }
+            return (scan.firstSeq, scan.lastSeq, scan.feedID ?? feedID)
+        }
+        var count = 64 * 1024
+        while true {
+            let prefix = try FileIO.readPrefix(path, count)
+            if let nl = prefix.firstIndex(of: 0x0A) {
+                let scan = prefix[...nl].withUnsafeBufferPointer {
+                    SegmentScan.scan($0, feedID: feedID, expectedFirst: nil)
+                }
+                guard scan.damage == nil, scan.records == 1, scan.firstSeq == header.first else {
+                    return (nil, nil, feedID)
+                }
+                return (header.first, header.last, scan.feedID ?? feedID)
+            }
+            if prefix.count < count { return (nil, nil, feedID) }
+            count *= 4
+        }
+    }
+
+    /// Scans a whole segment file through a read-only mapping (``scanInParallel(_:feedID:expectedFirst:)``);
+    /// a compressed one is inflated into memory first, and damage to its gzip stream throws.
     static func scanFile(_ path: String, feedID: String?, expectedFirst: UInt64?) throws(FeedError)
         -> (result: SegmentScan, size: Int)
     {
+        if SegmentCompression.isCompressed(path) {
+            let bytes = try FileIO.segmentContents(path)
+            let scan = bytes.withUnsafeBufferPointer {
+                SegmentScan.scanInParallel($0, feedID: feedID, expectedFirst: expectedFirst)
+            }
+            return (scan, bytes.count)
+        }
         let fd = try FileIO.open(path, O_RDONLY)
         defer { Glibc.close(fd) }
         let size = try FileIO.fileSize(fd, path: path)

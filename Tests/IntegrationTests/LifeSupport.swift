@@ -115,7 +115,7 @@ final class DaemonLife: @unchecked Sendable {
     /// Number of sealed segments now in the feed.
     var sealedSegments: Int {
         ((try? FileManager.default.contentsOfDirectory(atPath: feed)) ?? []).filter {
-            $0.hasPrefix("changes-") && $0.hasSuffix(".jsonl")
+            $0.hasPrefix("changes-") && ($0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz"))
         }.count
     }
 

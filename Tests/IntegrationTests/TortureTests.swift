@@ -18,8 +18,8 @@ import Testing
         var rotations = Set<String>()
         func countSegments() {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: life.feed)) ?? []
-            where name.hasPrefix("changes-") {
-                rotations.insert(name)
+            where name.hasPrefix("changes-") && !name.hasSuffix(".tmp") {
+                rotations.insert(name.hasSuffix(".gz") ? String(name.dropLast(3)) : name)
             }
         }
 

@@ -8,7 +8,8 @@ import Testing
 @Suite struct FeedLifeTests {
     /// Eleven records over several sealed segments and the active one, closed cleanly.
     func rotatedFeed(_ feed: TempFeed, records: Int = 11, segmentBytes: Int = 700) throws -> FeedWriter {
-        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: segmentBytes))
+        // Plain sealed segments, so tests can damage their bytes (CompressionTests covers gzipped ones).
+        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: segmentBytes, compressSealed: false))
         for i in 1...records { _ = try w.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
         return w
     }
