@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Redline at scale: warm and cold start, start after 1% changed, memory, idle CPU and disk on a tree of
-N articles, each figure beside its peer measured in the same run (git status, sha256sum, inotifywait, git's
-objects). Readiness is READY=1 on a notify socket of our own, as systemd hears it.
+"""Redline at scale: warm and cold start, start after 1% changed, memory, idle CPU, sustained edits,
+check and replay of the feed, and disk on a tree of N articles, each figure beside its peer measured in
+the same run (git status, sha256sum, inotifywait, wc -l, jq, git's objects). Readiness is READY=1 on a
+notify socket of our own, as systemd hears it.
 
-Usage: scale_bench.py --redline BIN --out FILE [--articles 100000] [--idle-s 30]
+Usage: scale_bench.py --redline BIN --out FILE [--articles 100000 | --quick] [--idle-s 30] [--rates 1000,3000]
+       [--sustain-s 60]
 """
 import argparse
 import json
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -91,6 +94,89 @@ def du(path):
     return int(out.split()[0])
 
 
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+class LineClock:
+    """Reads a process's stdout lines on a thread and stamps each with its arrival time."""
+
+    def __init__(self, cmd):
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        self.lines = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line))
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.thread.join(timeout=5)
+
+
+def sustained(redline, proc, feed, files, rate, seconds):
+    """Edits `rate` files a second for `seconds` (each write closed, then stamped), while `tail --follow`
+    and `inotifywait -m` each report what they see. Returns latency lists (close -> durable record;
+    close -> inotify event), the count of edits, of records seen and the daemon's CPU seconds."""
+    tail = LineClock([redline, "tail", "--feed", feed, "--follow", "--format", "json"])
+    roots = sorted({os.path.dirname(f) for f in files})
+    watcher = LineClock(["inotifywait", "-m", "-q", "-e", "close_write", "--format", "%w%f"] + roots)
+    time.sleep(2)
+    written = {}
+    ticks0 = cpu_ticks(proc.pid)
+    start = time.monotonic()
+    count = rate * seconds
+    for i in range(count):
+        due = start + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        path = files[i % len(files)]
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"\nبند {i} افزوده شد.\n")
+        written.setdefault(path, []).append(time.monotonic())
+    end = time.monotonic()
+    deadline = end + 30
+    while time.monotonic() < deadline and len(tail.lines) < count:
+        time.sleep(0.2)
+    time.sleep(3)
+    cpu = (cpu_ticks(proc.pid) - ticks0) / os.sysconf("SC_CLK_TCK")
+    tail.close()
+    watcher.close()
+    # Edits to one file that land within one settle window become one record: match each record to the
+    # last edit of its path that was closed before the record arrived and not yet matched.
+    pending = {p: list(t) for p, t in written.items()}
+    record_latency = []
+    for arrived, line in tail.lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        path = os.path.join(rec.get("root", ""), rec.get("path", ""))
+        times = pending.get(path)
+        if not times:
+            continue
+        closed = [t for t in times if t <= arrived]
+        if not closed:
+            continue
+        record_latency.append(arrived - closed[-1])
+        pending[path] = [t for t in times if t > arrived]
+    event_latency = []
+    pending = {p: list(t) for p, t in written.items()}
+    for arrived, line in watcher.lines:
+        path = line.decode(errors="replace").strip()
+        times = pending.get(path)
+        if times:
+            event_latency.append(arrived - times.pop(0))
+    return record_latency, event_latency, count, len(tail.lines), cpu, end - start
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--redline", required=True)
@@ -98,7 +184,12 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--idle-s", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="10,000 articles, 10 s phases")
+    parser.add_argument("--rates", default="1000,3000")
+    parser.add_argument("--sustain-s", type=int, default=60)
     args = parser.parse_args()
+    if args.quick:
+        args.articles, args.idle_s, args.sustain_s = 10_000, 10, 10
     n = args.articles
     random.seed(1)
     base = open(args.article, encoding="utf-8").read()
@@ -194,11 +285,60 @@ def main():
     row("start after 1% changed -> READY", changed, "git status (same changes)", git_status_changed, "s")
     stop(proc)
 
-    feed_bytes = du(os.path.join(data, "feed"))
+    # Sustained edits with fsync = "always" (the default), latency from close to the durable record as a
+    # consumer sees it, beside inotifywait's latency for the same closes.
+    proc, _ = ready_start(args.redline, config)
+    live = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(tree) if ".git" not in dp for f in fs)
+    random.shuffle(live)
+    sustained_rows = []
+    for rate in [int(r) for r in args.rates.split(",") if r]:
+        # Each edit goes to a file of its own within a window, so no two edits of the second coalesce.
+        records, events, edits, seen, cpu, took = sustained(
+            args.redline, proc, os.path.join(data, "feed"), live[:max(rate * 2, 1000)], rate, args.sustain_s)
+        settle = 0.050
+        p50, p99 = percentile(records, 0.5), percentile(records, 0.99)
+        first, last = records[:len(records) // 6], records[-(len(records) // 6):]
+        growth = (percentile(last, 0.5) - percentile(first, 0.5)) if first and last else float("nan")
+        row(f"sustained {rate}/s {args.sustain_s} s: p50 close -> durable", p50 * 1000, "inotifywait event p50",
+            percentile(events, 0.5) * 1000, "ms")
+        row(f"sustained {rate}/s {args.sustain_s} s: p99 close -> durable", p99 * 1000, "inotifywait event p99",
+            percentile(events, 0.99) * 1000, "ms")
+        print(f"  {edits} edits in {took:.1f} s, {seen} records seen, {cpu / took:.2f} cores busy; p99 minus settle "
+              f"{(p99 - settle) * 1000:.0f} ms (goal <= 50); p50 last sixth minus first sixth {growth * 1000:.0f} ms "
+              f"(backlog growth)", flush=True)
+        sustained_rows.append({"rate": rate, "edits": edits, "records_seen": seen, "seconds": took,
+                               "cores": cpu / took, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000,
+                               "inotify_p50_ms": percentile(events, 0.5) * 1000,
+                               "inotify_p99_ms": percentile(events, 0.99) * 1000, "growth_ms": growth * 1000})
+    after_edits_rss = status_kib(proc.pid, "VmRSS")
+    print(f"  resident memory after the sustained edits: {after_edits_rss / 1024:.0f} MiB, "
+          f"{after_edits_rss * 1024 / n:.0f} bytes per article", flush=True)
+    # Sealed segments are gzipped in the background: give it time to finish before measuring the disk.
+    feed = os.path.join(data, "feed")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and any(
+            name.startswith("changes-") and (name.endswith(".jsonl") or ".tmp" in name) for name in os.listdir(feed)):
+        time.sleep(1)
+    stop(proc)
+
+    # Reading the feed back: check and replay --verify, beside wc -l and jq over the same bytes.
+    segments = sorted(os.path.join(feed, x) for x in os.listdir(feed) if x.startswith("changes-")) + [
+        os.path.join(feed, "changes.jsonl")]
+    cat = " ".join(f"'{x}'" for x in segments)
+    check_s = timed([args.redline, "check", "--feed", feed], runs=1)
+    wc_s = timed(f"zcat -f {cat} | wc -l", runs=1)
+    row("check the feed (crc, continuity, gzip)", check_s, "zcat -f | wc -l", wc_s, "s")
+    verify_s = timed([args.redline, "replay", "--feed", feed, "--verify"], runs=1)
+    jq_s = timed(f"zcat -f {cat} | jq -c .seq", runs=1)
+    row("replay --verify (fold every version, sha256)", verify_s, "zcat -f | jq -c .seq", jq_s, "s")
+
+    feed_bytes = du(feed)
     state_bytes = du(os.path.join(data, "state"))
+    plain_feed = sum(int(subprocess.run(f"zcat -f '{x}' | wc -c", shell=True, capture_output=True, text=True).stdout)
+                     for x in segments)
     row("disk: feed + state", (feed_bytes + state_bytes) / 2**20, "git objects (gc'd)", git_objects / 2**20, "MiB")
-    print(f"  feed {feed_bytes / 2**20:.0f} MiB, state {state_bytes / 2**20:.0f} MiB, tree {tree_bytes / 2**20:.0f} MiB",
-          flush=True)
+    print(f"  feed {feed_bytes / 2**20:.0f} MiB on disk ({plain_feed / 2**20:.0f} MiB uncompressed), "
+          f"state {state_bytes / 2**20:.0f} MiB, tree {tree_bytes / 2**20:.0f} MiB", flush=True)
 
     with open(args.out, "w") as f:
         f.write(f"Redline at scale ({time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}), {n} articles, "
@@ -207,11 +347,19 @@ def main():
         for r in rows:
             f.write(f"{r['what']:52} {r['redline']:12.3f} {r['unit']:5}  {r['peer']:34} {r['peer_value']:10.3f}  "
                     f"{r['ratio']:7.2f}x\n")
-        f.write(f"memory per article after a warm start: {rss * 1024 / n:.0f} bytes; feed {feed_bytes} B, "
+        f.write(f"memory per article after a warm start: {rss * 1024 / n:.0f} bytes, after the sustained edits: "
+                f"{after_edits_rss * 1024 / n:.0f} bytes; feed {feed_bytes} B ({plain_feed} B uncompressed), "
                 f"state {state_bytes} B, git objects {git_objects} B\n")
+        for r in sustained_rows:
+            f.write(f"sustained {r['rate']}/s: {r['edits']} edits in {r['seconds']:.1f} s, {r['records_seen']} records "
+                    f"seen, {r['cores']:.2f} cores, p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms "
+                    f"(inotifywait p99 {r['inotify_p99_ms']:.0f} ms), p50 growth {r['growth_ms']:.0f} ms\n")
+        f.write(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     with open(args.out.replace(".txt", ".json"), "w") as f:
         json.dump({"articles": n, "rows": rows, "rss_kib": rss, "hwm_kib": hwm, "cold_rss_kib": cold_rss,
-                   "feed_bytes": feed_bytes, "state_bytes": state_bytes, "git_objects_bytes": git_objects}, f, indent=1)
+                   "feed_bytes": feed_bytes, "feed_plain_bytes": plain_feed, "state_bytes": state_bytes,
+                   "git_objects_bytes": git_objects, "after_edits_rss_kib": after_edits_rss,
+                   "sustained": sustained_rows, "loadavg": os.getloadavg()}, f, indent=1)
     shutil.rmtree(work, ignore_errors=True)
 
 
