@@ -24,7 +24,8 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
-        // C edge: only RedlineState imports this (the state store deflates the article texts it keeps).
+        // C edge: RedlineState (the state store deflates the article texts it keeps) and RedlineDaemon's
+        // LexiconLoader (aspell's word lists are gzip files) import this.
         .systemLibrary(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -66,7 +67,7 @@ let package = Package(
         .target(
             name: "RedlineDaemon",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX",
+                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
