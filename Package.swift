@@ -97,7 +97,9 @@ let package = Package(
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
-        .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
+        .testTarget(
+            name: "RedlineDaemonTests",
+            dependencies: ["RedlineDaemon", "RedlineDiff", .product(name: "Logging", package: "swift-log")]),
         // The command's own presentation (text lines, summaries), without running the binary.
         .testTarget(name: "RedlineCLITests", dependencies: ["redline", "RedlineDiff", "RedlineFeed"]),
         // Drives the built `redline` binary against real directories, feeds and systemd.
