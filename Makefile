@@ -13,7 +13,10 @@ SWIFT_FLAGS ?=
 # toolchain libraries, and a one-shot `redline diff` starts in ~9 ms instead of ~13 ms.
 RELEASE_FLAGS ?= -c release --static-swift-stdlib
 
-APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev
+# The word lists `[diff] word_lists` names by default (LexiconLoader.defaultWordLists): without them the
+# classifier still runs, on its rules without a lexicon, and logs which list is missing.
+DICT_PACKAGES  := wamerican-large wbritish-large aspell-fa
+APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev $(DICT_PACKAGES)
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
 # schema, to test its migration).

@@ -24,7 +24,8 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
-        // C edge: the state store deflates the article texts it keeps; the feed gzips its sealed segments.
+        // C edge: the state store deflates the article texts it keeps, the feed gzips its sealed segments,
+        // and RedlineDaemon's LexiconLoader reads aspell's gzipped word lists.
         .systemLibrary(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "RedlineDaemon",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX",
+                "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +98,9 @@ let package = Package(
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
-        .testTarget(name: "RedlineDaemonTests", dependencies: ["RedlineDaemon"]),
+        .testTarget(
+            name: "RedlineDaemonTests",
+            dependencies: ["RedlineDaemon", "RedlineDiff", .product(name: "Logging", package: "swift-log")]),
         // The command's own presentation (text lines, summaries), without running the binary.
         .testTarget(name: "RedlineCLITests", dependencies: ["redline", "RedlineDiff", "RedlineFeed"]),
         // Drives the built `redline` binary against real directories, feeds and systemd.

@@ -65,6 +65,9 @@ public struct DaemonConfig: Sendable, Equatable {
     public var eventQueueCapacity: Int = 100_000
     /// `trace`, `debug`, `info`, `notice`, `warning`, `error` or `critical`.
     public var logLevel: String
+    /// `[diff] word_lists`: the word lists that tell the classifier which strings are words (an empty
+    /// list: the rules without a lexicon). A missing one is logged once and skipped.
+    public var wordLists: [String] = LexiconLoader.defaultWordLists
 
     /// The names `log_level` and `--log-level` accept, least severe first.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -122,7 +125,7 @@ extension DaemonConfig {
         try reader.allowOnly(
             [
                 "data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "limit_rescan_interval_s", "log_level",
-                "event_queue", "feed", "root",
+                "event_queue", "feed", "diff", "root",
             ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
@@ -155,6 +158,18 @@ extension DaemonConfig {
                 config.feed.retainSegments = v == 0 ? nil : v
             }
             if let v = try reader.bool(feed, "compress_sealed") { config.feed.compressSealed = v }
+        }
+        if let diff = try reader.table(table, "diff") {
+            try reader.allowOnly(["word_lists"], in: diff, section: "diff")
+            if let lists = try reader.strings(diff, "word_lists") {
+                for path in lists where path.isEmpty || path.hasSuffix("/") {
+                    throw reader.error(
+                        "word_lists",
+                        "\"\(path)\" is not a file path; give the path of a word list (e.g. "
+                            + "\"/usr/share/dict/american-english-large\") or remove it")
+                }
+                config.wordLists = lists.map { absolute($0, currentDirectory) }
+            }
         }
         guard let roots = table["root"] else {
             throw DaemonError(

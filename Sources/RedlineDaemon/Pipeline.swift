@@ -21,6 +21,9 @@ final class Pipeline {
     private(set) var feed: FeedWriter
     let state: StateStore
     let logger: Logger
+    /// The words that tell a typo from a real-word change, read at the first diff that needs them
+    /// (so they never delay the start); `[diff] word_lists` takes effect at the next restart.
+    let lexicon: LazyLexicon
 
     var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
     var touches: [StateUpdate] = []
@@ -52,6 +55,7 @@ final class Pipeline {
         self.feed = feed
         self.state = state
         self.logger = logger
+        lexicon = LexiconLoader.lazy(config.wordLists, logger: logger)
         apply(config: config)
     }
 
@@ -213,7 +217,7 @@ final class Pipeline {
                 ctimeNs: stat.ctimeNs, sha256: sha, text: text, lastSeq: 0)
             let after = VersionInfo(sha256: sha, size: bytes.count)
             if let previous {
-                let diff = Differ.diff(old: previous.text, new: text)
+                let diff = Differ.diff(old: previous.text, new: text, lexicon: lexicon)
                 emit(
                     FeedRecord(
                         type: .modified, root: key.root, path: key.path,
@@ -263,7 +267,7 @@ final class Pipeline {
             (next.inode, next.size, next.mtimeNs, next.ctimeNs) = (stat.inode, stat.size, stat.mtimeNs, stat.ctimeNs)
             let sha = Digest.sha256Hex(bytes)
             if sha != previous.sha256, let text = try? ArticleText.decode(bytes) {
-                let diff = Differ.diff(old: previous.text, new: text)
+                let diff = Differ.diff(old: previous.text, new: text, lexicon: lexicon)
                 record.after = VersionInfo(sha256: sha, size: bytes.count)
                 record.significance = diff.significance
                 record.summary = diff.summary

@@ -1,6 +1,6 @@
 // Classifying token hunks. The order of the tests is the order of severity they can rule out:
 // whitespace-only, punctuation-only, equal under the orthographic key, numbers, letter case,
-// spelling; anything else is wording. A doubtful case falls through to `wording`, never to a
+// the lexicon (Classify+Lexicon.swift), spelling; anything else is wording. A doubtful case falls through to `wording`, never to a
 // milder class: hiding a changed fact is the worst error a corrections desk can suffer.
 
 /// Why a hunk got its class, when the class alone does not say; `name` is the JSON `rule`.
@@ -18,6 +18,14 @@ enum ChangeRule: Equatable {
     case paragraphSplit
     /// `whitespace`: a blank line disappeared.
     case paragraphMerge
+    /// `wording`: both sides are words of the lexicon (immortal/immoral).
+    case realWords
+    /// `spelling`: the British and American spellings of one word (honour/honor).
+    case regionalVariant
+    /// `spelling`: a non-word became a close word of the lexicon (teh/the, دزس/درس).
+    case typoFixed
+    /// `spelling`: neither side is a word of the lexicon, and they are close (ویتکاوف/ویتکاف).
+    case unknownWords
 
     /// The rule as `Change.rule` gives it.
     var name: String {
@@ -29,6 +37,10 @@ enum ChangeRule: Equatable {
         case .compound: "compound"
         case .paragraphSplit: "paragraph_split"
         case .paragraphMerge: "paragraph_merge"
+        case .realWords: "real_words"
+        case .regionalVariant: "regional_variant"
+        case .typoFixed: "typo_fixed"
+        case .unknownWords: "unknown_words"
         }
     }
 }
@@ -51,6 +63,13 @@ extension Engine {
             default:
                 guard include(token.kind) else {
                     gap = 2
+                    continue
+                }
+                // The ezafe written as a separate ی after a word ending in ه (خانه ی = خانۀ).
+                if rules.contains(.ezafe), gap == 1, out.last == 0x0647,
+                    OrthographicKey.isYeh(text.p, token.start, token.end)
+                {
+                    gap = 0
                     continue
                 }
                 if seenLetter {
@@ -228,10 +247,26 @@ extension Engine {
             letters.countA <= 3 && letters.countB <= 3
             && h.a.allSatisfy { old.tokens[$0].kind != .symbol } && h.b.allSatisfy { new.tokens[$0].kind != .symbol }
         if onlyWords {
+            let lexical = lexicalVerdict(h, lowerA, lowerB)
+            switch lexical {
+            case .realWords:
+                h.changeClass = .wording
+                h.rule = .realWords
+                return
+            case .regionalVariant, .typoFixed:
+                h.changeClass = .spelling
+                h.rule = lexical == .typoFixed ? .typoFixed : .regionalVariant
+                h.oldKey = OrthographicKey.string(keyA)
+                h.newKey = OrthographicKey.string(keyB)
+                return
+            case .unknownWords, .noOpinion:
+                break
+            }
             let verdict = Spelling.verdict(lowerA, lowerB)
             if verdict != .no {
                 h.changeClass = .spelling
                 h.spelling = verdict
+                if lexical == .unknownWords { h.rule = .unknownWords }
                 h.oldKey = OrthographicKey.string(keyA)
                 h.newKey = OrthographicKey.string(keyB)
                 return

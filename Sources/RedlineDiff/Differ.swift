@@ -6,7 +6,10 @@ public enum Differ {
     ///
     /// Byte-identical texts short-circuit (one hash and compare, no tokenizing): the result has
     /// `significance == nil`, no changes and an identity patch.
-    public static func diff(old: String, new: String) -> TextDiff {
+    /// - Parameter lexicon: the words of each script, which tell a typo from a real-word change;
+    ///   it is loaded only if a change needs it. Without one (or for a script it does not cover)
+    ///   the classifier uses its distance rules alone.
+    public static func diff(old: String, new: String, lexicon: LazyLexicon? = nil) -> TextDiff {
         var old = old
         var new = new
         return old.withUTF8 { o in
@@ -18,7 +21,7 @@ public enum Differ {
                             oldLength: o.count, oldHash: FNV1a.hash(o), newLength: n.count,
                             operations: o.isEmpty ? [] : [.copy(start: 0, count: o.count)]))
                 }
-                var engine = Engine(o: o, n: n)
+                var engine = Engine(o: o, n: n, lexicon: lexicon)
                 return engine.run()
             }
         }

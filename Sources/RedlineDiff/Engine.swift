@@ -79,7 +79,11 @@ struct Engine {
     var oldUnit: [Int]
     var newUnit: [Int]
 
-    init(o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>) {
+    /// The words of each script, loaded when a hunk first needs them; nil: the rules without one.
+    let lexicon: LazyLexicon?
+
+    init(o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>, lexicon: LazyLexicon? = nil) {
+        self.lexicon = lexicon
         old = ComparedText(o)
         new = ComparedText(n)
         interner = Interner(capacity: 1024)

@@ -66,8 +66,9 @@ public struct Change: Sendable, Equatable, Codable {
     /// For `orthography`: the key rule(s) that make both sides equal, comma-separated in a fixed
     /// order (`nfkc`, `arabic_letter`, `hamza`, `ezafe`, `diacritic`, `tatweel`, `zwnj`,
     /// `digit_script`, `invisible`); `nfc` when the sides are only canonically equivalent;
-    /// `number_format` for the same number written differently. For `spelling`: `letter_case` or
-    /// `compound` (nil for other respellings). For `whitespace`: `paragraph_split` or
+    /// `number_format` for the same number written differently. For `spelling`: `letter_case`,
+    /// `compound`, and with a lexicon `typo_fixed`, `regional_variant` or `unknown_words` (nil for
+    /// other respellings). For `wording`: `real_words` when both sides are words of the lexicon. For `whitespace`: `paragraph_split` or
     /// `paragraph_merge` when a blank line appeared or disappeared (nil otherwise).
     public var rule: String?
     /// Index of the old paragraph the change is in (nil for `paragraph_added`).

@@ -8,11 +8,12 @@ struct KeyRules: OptionSet, Hashable {
 
     /// NFKC compatibility mappings of presentation forms, ligatures and full-width forms.
     static let nfkc = KeyRules(rawValue: 1 << 0)
-    /// Arabic letters to their Persian forms: ي ى to ی, ك ڪ to ک, ة ە ھ ہ to ه.
+    /// Arabic and Urdu letters to their Persian forms: ي ى ے ۓ to ی, ك ڪ to ک, ة ە ھ ہ ۃ to ه.
     static let arabicLetter = KeyRules(rawValue: 1 << 1)
     /// Hamza seats: أ إ ٱ to ا, ؤ to و, ئ to ی; a lone ء and a hamza above/below (U+0654/0655) dropped.
     static let hamza = KeyRules(rawValue: 1 << 2)
-    /// Ezafe forms: ۀ and هٔ to ه.
+    /// Ezafe forms: ۀ and هٔ to ه, and so the ezafe written out: ه‌ی at the end of a word, and a
+    /// lone ی after a word that ends in ه (خانه ی).
     static let ezafe = KeyRules(rawValue: 1 << 3)
     /// Harakat and other Arabic diacritics (U+064B-0652, U+0656-065F, U+0670, U+06D6-06ED) dropped;
     /// the madda (U+0653) is kept: آ is not ا.
@@ -76,8 +77,10 @@ enum OrthographicKey {
             if rules.contains(.arabicLetter) { out.append(0x06CC); return }
         case 0x0643, 0x06AA:
             if rules.contains(.arabicLetter) { out.append(0x06A9); return }
-        case 0x0629, 0x06D5, 0x06BE, 0x06C1:
+        case 0x0629, 0x06D5, 0x06BE, 0x06C1, 0x06C3:
             if rules.contains(.arabicLetter) { out.append(0x0647); return }
+        case 0x06D2, 0x06D3:
+            if rules.contains(.arabicLetter) { out.append(0x06CC); return }
         case 0x06C0:
             if rules.contains(.ezafe) { out.append(0x0647); return }
         case 0x200B, 0x200C, 0x200D:
@@ -105,11 +108,24 @@ enum OrthographicKey {
         _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, rules: KeyRules, to out: inout [UInt32]
     ) {
         var i = start
+        var end = end
+        if rules.contains(.ezafe), end - start >= 7, endsWithWrittenEzafe(p, start, end) { end -= 5 }
         while i < end {
             let (v, l) = Scalars.decode(p, i)
             append(v, rules: rules, to: &out)
             i += l
         }
+    }
+
+    /// Whether bytes `start..<end` end in ه + ZWNJ + ی (or Arabic ي): the ezafe written out (خانه‌ی).
+    static func endsWithWrittenEzafe(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        p[end - 7] == 0xD9 && p[end - 6] == 0x87 && p[end - 5] == 0xE2 && p[end - 4] == 0x80 && p[end - 3] == 0x8C
+            && isYeh(p, end - 2, end)
+    }
+
+    /// Whether bytes `start..<end` are exactly one ی (or Arabic ي).
+    static func isYeh(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        end - start == 2 && ((p[start] == 0xDB && p[start + 1] == 0x8C) || (p[start] == 0xD9 && p[start + 1] == 0x8A))
     }
 
     /// A string from key scalars (compared with `==`, so canonically equivalent keys are equal).

@@ -2,10 +2,12 @@
 //
 // - word: letters and combining marks, with ZWNJ/ZWJ, tatweel and invisible format characters
 //   inside (a ZWNJ is part of its word); an apostrophe between two letters stays inside (don't).
+//   Tatweels (kashidas) that start a word or end it are not inside: they are a dash (punctuation).
 // - number: a run of decimal digits of any script, with `.` `,` `٫` `٬` between digits (4.5, 1,200),
 //   and a leading `-` sign at the start of a word.
 // - whitespace: a run of spaces, tabs, line breaks (CR and LF), no-break and other Zs spaces.
-// - punctuation: one scalar of a Unicode P* category (quotes, dashes, ، ؛ ؟), except `%` `٪` `‰`.
+// - punctuation: one scalar of a Unicode P* category (quotes, dashes, ، ؛ ؟), except `%` `٪` `‰`;
+//   also the backtick (a quote in text), and a run of kashidas used as a dash.
 // - symbol: any other single scalar (currency, math, `%`): compared like a word, never cosmetic.
 
 /// What a token is made of.
@@ -67,6 +69,8 @@ enum Scalars {
         case 0x09...0x0D, 0x85, 0x2028, 0x2029: return .space  // Zl and Zp are line breaks
         case 0x200B, 0x200C, 0x200D, 0x0640: return .letter
         case 0x25, 0x066A, 0x2030, 0x2031: return .symbol
+        // The backtick is a modifier symbol to Unicode, but in text it is a quote (`word`, ``word'').
+        case 0x60: return .punct
         default: break
         }
         if isInvisible(v) { return .letter }
@@ -141,7 +145,23 @@ enum Tokenizer {
                 }
                 kind = .whitespace
             case .letter:
+                if v == 0x0640 {
+                    // A kashida that starts a run is not stretching a letter: it is a dash
+                    // (۱۱ـ۲۳, ـکه ... ـ), so the run of them is punctuation.
+                    while j + 1 < n, p[j] == 0xD9, p[j + 1] == 0x80 { j += 2 }
+                    kind = .punctuation
+                    break
+                }
                 j = extend(p, from: j, to: n, table, within: .letter, joiner: Scalars.isApostrophe)
+                // Kashidas at the end of a word, before a space or punctuation, are a dash too.
+                var k = j
+                while k - 2 > i, p[k - 2] == 0xD9, p[k - 1] == 0x80 { k -= 2 }
+                if k < j, j == n || Scalars.classify(Scalars.decode(p, j).value, table) != .letter {
+                    tokens.append(Token(start: i, end: k, kind: .word))
+                    tokens.append(Token(start: k, end: j, kind: .punctuation))
+                    i = j
+                    continue
+                }
                 kind = .word
             case .digit:
                 j = extend(p, from: j, to: n, table, within: .digit, joiner: Scalars.isNumberSeparator)

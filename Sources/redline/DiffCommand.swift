@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import RedlineDaemon
 import RedlineDiff
 import RedlinePOSIX
@@ -37,7 +38,12 @@ extension Redline {
         func run() async throws {
             let oldText = try Self.load(old)
             let newText = try Self.load(new)
-            let diff = Differ.diff(old: oldText, new: newText)
+            // The daemon's default word lists; a missing one leaves its script to the rules without
+            // a lexicon, silently: a one-shot diff's stderr is for trouble with its own files.
+            var quiet = Logger(label: "redline.diff")
+            quiet.logLevel = .critical
+            let lexicon = LexiconLoader.lazy(LexiconLoader.defaultWordLists, logger: quiet)
+            let diff = Differ.diff(old: oldText, new: newText, lexicon: lexicon)
             switch format {
             case .json: print(diff.json())
             case .text: print(DiffTextRenderer(colour: isatty(1) == 1).render(diff), terminator: "")

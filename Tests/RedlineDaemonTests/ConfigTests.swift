@@ -114,3 +114,35 @@ extension ConfigTests {
         #expect(!filter.isArticle("news/drafts/1.txt"))
     }
 }
+
+/// `[diff] word_lists`: which dictionaries the classifier uses.
+@Suite struct DiffConfigTests {
+    func parse(_ toml: String) throws(DaemonError) -> DaemonConfig {
+        try DaemonConfig.parse(toml: toml, file: "/etc/redline/redline.toml", currentDirectory: "/work")
+    }
+
+    @Test func wordListsAreChosenInTheDiffSection() throws {
+        let base = "[[root]]\npath = \"/srv/news\"\n"
+        #expect(try parse(base).wordLists == LexiconLoader.defaultWordLists)
+        let config = try parse("[diff]\nword_lists = [\"/usr/share/dict/words\", \"lists/names.txt\"]\n" + base)
+        #expect(config.wordLists == ["/usr/share/dict/words", "/work/lists/names.txt"])
+        #expect(try parse("[diff]\nword_lists = []\n" + base).wordLists.isEmpty)
+    }
+
+    @Test func badWordListsAreOneLineNamingTheFileAndTheFix() {
+        let base = "[[root]]\npath = \"/srv/news\"\n"
+        for (toml, expected) in [
+            ("[diff]\nword_lists = \"/usr/share/dict/words\"\n", "expected an array of strings"),
+            ("[diff]\nword_lists = [\"\"]\n", "give the path of a word list"),
+            ("[diff]\nwordlists = []\n", "unknown key in [diff]"),
+        ] {
+            #expect {
+                try parse(toml + base)
+            } throws: { error in
+                let message = (error as? DaemonError)?.message ?? ""
+                return message.hasPrefix("/etc/redline/redline.toml:") && message.contains(expected)
+                    && !message.contains("\n")
+            }
+        }
+    }
+}

@@ -32,6 +32,8 @@ struct Fixture: Decodable, Sendable, CustomTestStringConvertible {
     var significance: String?
     var rules: [String]?
     var note: String?
+    /// The words of a lexicon the case is diffed with (none: the rules without a lexicon).
+    var lexicon: [String]?
 
     var testDescription: String { name }
 
@@ -49,6 +51,15 @@ struct Fixture: Decodable, Sendable, CustomTestStringConvertible {
             try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: dir.appendingPathComponent($0)))
         }
     }()
+
+    /// The case's lexicon, built in memory from its words.
+    var lazyLexicon: LazyLexicon? {
+        guard let lexicon else { return nil }
+        var builder = Lexicon.Builder()
+        let lines = Array(lexicon.joined(separator: "\n").utf8)
+        lines.withUnsafeBufferPointer { builder.add(lines: $0) }
+        return LazyLexicon(builder.build())
+    }
 
     /// The old and new texts of the case.
     func texts() -> (old: String, new: String) {
