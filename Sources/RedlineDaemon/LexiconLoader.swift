@@ -9,8 +9,10 @@
 // with the others, or, when none of a script is left, with its rules without a lexicon.
 
 import CZlib
+import Foundation
 import Logging
 import RedlineDiff
+import RedlineFeed
 
 /// Loads word lists into a ``Lexicon``.
 public enum LexiconLoader {
@@ -26,12 +28,52 @@ public enum LexiconLoader {
 
     /// A lexicon that reads `paths` the first time a diff needs it, logging once per list that
     /// cannot be used and once with what was loaded.
-    public static func lazy(_ paths: [String], logger: Logger) -> LazyLexicon {
-        LazyLexicon { load(paths, logger: logger) }
+    /// - Parameter cacheDirectory: where to keep the compiled lexicon (see ``load(_:cacheDirectory:logger:)``).
+    public static func lazy(_ paths: [String], cacheDirectory: String? = nil, logger: Logger) -> LazyLexicon {
+        LazyLexicon { load(paths, cacheDirectory: cacheDirectory, logger: logger) }
+    }
+
+    /// The per-user cache of compiled lexicons, for one-shot commands: `$XDG_CACHE_HOME/redline`, else
+    /// `~/.cache/redline`; nil without either.
+    public static var userCacheDirectory: String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg + "/redline" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/redline" }
+        return nil
     }
 
     /// Reads every list of `paths` now; a list that cannot be read is logged (warning) and skipped.
-    public static func load(_ paths: [String], logger: Logger) -> Lexicon {
+    ///
+    /// With a `cacheDirectory`, the lexicon compiled from the same lists (same paths, sizes, mtimes and
+    /// inodes) under the same comparison key is read from there instead, a copy of a few megabytes
+    /// rather than a parse and sort of 500,000 words; a new one is written there (a cache: any failure
+    /// to read or write it only means building again).
+    public static func load(_ paths: [String], cacheDirectory: String? = nil, logger: Logger) -> Lexicon {
+        let cached = cacheDirectory.map { $0 + "/lexicon-" + identity(paths) + ".bin" }
+        if let cached, case .bytes(let bytes, _) = ArticleFile.read(cached, maxBytes: 1 << 30),
+            let lexicon = Lexicon(compiled: bytes)
+        {
+            return lexicon
+        }
+        let lexicon = build(paths, logger: logger)
+        if let cached, let directory = cacheDirectory {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try? Data(lexicon.compiled()).write(to: URL(fileURLWithPath: cached), options: .atomic)
+        }
+        return lexicon
+    }
+
+    /// Names the lists as they are now, and the comparison key, so a cached lexicon is used only for them.
+    static func identity(_ paths: [String]) -> String {
+        var text = "key \(Lexicon.keyFingerprint)\n"
+        for path in paths {
+            let stat = ArticleFile.stat(path)
+            text += "\(path)\t\(stat.map { "\($0.size) \($0.mtimeNs) \($0.inode)" } ?? "missing")\n"
+        }
+        return String(Digest.sha256Hex(Array(text.utf8)).prefix(32))
+    }
+
+    private static func build(_ paths: [String], logger: Logger) -> Lexicon {
         var builder = Lexicon.Builder()
         var loaded: [String] = []
         for path in paths {

@@ -253,3 +253,69 @@ public final class LazyLexicon: Sendable {
     /// Whether it has been built.
     public var isLoaded: Bool { state.withLock { $0 != nil } }
 }
+
+extension Lexicon {
+    /// Changes whenever the comparison key of some letter changes (the orthographic rules, the generated
+    /// tables, case folding), so a compiled lexicon of an older key is never taken for a current one.
+    public static let keyFingerprint: UInt64 = {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        let probes: [ClosedRange<UInt32>] = [0x20...0x24F, 0x600...0x6FF, 0x750...0x77F, 0x200C...0x2019, 0xFB50...0xFEFC]
+        for range in probes {
+            for v in range {
+                var key: [UInt32] = []
+                OrthographicKey.append(v, rules: .all, to: &key)
+                let script = normalise(&key)
+                h = (h ^ UInt64(script.map { $0.rawValue + 1 } ?? 0)) &* 0x0000_0100_0000_01B3
+                for k in key { h = (h ^ UInt64(k)) &* 0x0000_0100_0000_01B3 }
+                h = (h ^ 0xFFFF_FFFF) &* 0x0000_0100_0000_01B3
+            }
+        }
+        return h
+    }()
+
+    private static let magic = Array("redline-lexicon\u{1}".utf8)
+
+    /// The compiled form: a header (magic, ``keyFingerprint``, one count per script), then each sorted
+    /// table as little-endian 64-bit hashes. Loading it is a copy, with no sorting and no key folding.
+    public func compiled() -> [UInt8] {
+        var out = Lexicon.magic
+        func put(_ v: UInt64) { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+        put(Lexicon.keyFingerprint)
+        put(UInt64(tables.count))
+        for table in tables { put(UInt64(table.count)) }
+        out.reserveCapacity(out.count + byteCount)
+        for table in tables { for v in table { put(v) } }
+        return out
+    }
+
+    /// A lexicon from its ``compiled()`` form; nil when the bytes are not one, are cut short, or were
+    /// compiled for another comparison key.
+    public init?(compiled bytes: [UInt8]) {
+        let header = Lexicon.magic.count
+        guard bytes.count >= header + 16, Array(bytes[0..<header]) == Lexicon.magic else { return nil }
+        func get(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        guard get(header) == Lexicon.keyFingerprint, get(header + 8) == UInt64(Script.allCases.count) else {
+            return nil
+        }
+        var offset = header + 16
+        guard bytes.count >= offset + 8 * Script.allCases.count else { return nil }
+        let counts = (0..<Script.allCases.count).map { Int(get(offset + 8 * $0)) }
+        offset += 8 * counts.count
+        guard bytes.count == offset + 8 * counts.reduce(0, +) else { return nil }
+        var tables: [[UInt64]] = []
+        for count in counts {
+            var table = [UInt64](repeating: 0, count: count)
+            table.withUnsafeMutableBytes { raw in
+                bytes.withUnsafeBytes { src in
+                    raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + 8 * count)]))
+                }
+            }
+            // Stored little-endian, as this machine reads it.
+            if UInt64(1).littleEndian != 1 { table = table.map { UInt64(littleEndian: $0) } }
+            guard zip(table, table.dropFirst()).allSatisfy({ $0 < $1 }) else { return nil }
+            tables.append(table)
+            offset += 8 * count
+        }
+        self.init(tables: tables)
+    }
+}

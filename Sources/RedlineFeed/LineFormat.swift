@@ -220,3 +220,13 @@ func rfc3339(millisecondsSince1970 ms: Int64) -> String {
     return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
         + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
 }
+
+extension FeedRecord {
+    /// The record as one line of the feed's format (the key order, the crc and the `\n` a writer gives
+    /// it), for tools that emit records outside a feed, such as `redline diff OLD_DIR NEW_DIR`.
+    public func line() throws(FeedError) -> [UInt8] {
+        var out: [UInt8] = []
+        try LineEncoder().append(self, to: &out)
+        return out
+    }
+}

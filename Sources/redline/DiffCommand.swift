@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import RedlineDaemon
 import RedlineDiff
+import RedlineFeed
 import RedlinePOSIX
 
 #if canImport(Glibc)
@@ -13,8 +14,12 @@ extension Redline {
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "diff",
-            abstract: "Compare two versions of an article and classify every change.",
+            abstract: "Compare two versions of an article, or two trees of articles, and classify every change.",
             discussion: """
+                With two directories, articles are paired by relative path (and moves by equal bytes), diffed on \
+                every core, and each changed article is one record line in the feed's format (--format json) or \
+                one readable line (text), in path order.
+
                 Exit status: 0 the files are identical, 1 they differ, 2 trouble (unreadable file, not a \
                 regular file such as a FIFO or device, invalid UTF-8 or a NUL byte: one line on stderr naming the \
                 file and, for bad text, the byte offset).
@@ -26,29 +31,77 @@ extension Redline {
             case text, json
         }
 
-        @Argument(help: "The old version of the article.")
+        @Argument(help: "The old version of the article (or a directory of articles).")
         var old: String
 
-        @Argument(help: "The new version of the article.")
+        @Argument(help: "The new version of the article (or a directory of articles).")
         var new: String
 
         @Option(help: "Output format: text (readable, colour on a terminal) or json (one object).")
         var format: Format = .text
 
+        @Option(
+            name: .customLong("include"),
+            help: "With two directories: a glob of the articles to compare (repeatable; default **/*.txt, **/*.md).")
+        var include: [String] = []
+
+        @Option(
+            name: .customLong("exclude"),
+            help: "With two directories: a glob to leave out (repeatable; default the daemon's editor-file globs).")
+        var exclude: [String] = []
+
         func run() async throws {
-            let oldText = try Self.load(old)
-            let newText = try Self.load(new)
             // The daemon's default word lists; a missing one leaves its script to the rules without
             // a lexicon, silently: a one-shot diff's stderr is for trouble with its own files.
             var quiet = Logger(label: "redline.diff")
             quiet.logLevel = .critical
-            let lexicon = LexiconLoader.lazy(LexiconLoader.defaultWordLists, logger: quiet)
+            let lexicon = LexiconLoader.lazy(
+                LexiconLoader.defaultWordLists, cacheDirectory: LexiconLoader.userCacheDirectory, logger: quiet)
+            if ArticleFile.stat(old)?.isDirectory == true, ArticleFile.stat(new)?.isDirectory == true {
+                return try runOnTrees(lexicon: lexicon)
+            }
+            let oldText = try Self.load(old)
+            let newText = try Self.load(new)
             let diff = Differ.diff(old: oldText, new: newText, lexicon: lexicon)
             switch format {
             case .json: print(diff.json())
             case .text: print(DiffTextRenderer(colour: isatty(1) == 1).render(diff), terminator: "")
             }
             if !diff.isIdentical { throw ExitCode(1) }
+        }
+
+        /// Two directories: one record line per changed article (json), or one readable line (text).
+        func runOnTrees(lexicon: LazyLexicon) throws {
+            for pattern in include + exclude {
+                if let problem = ArticleFilter.problem(inGlob: pattern) {
+                    throw CLIFailure(message: "\"\(pattern)\" is not a valid glob: \(problem)", status: 2)
+                }
+            }
+            let filter = ArticleFilter(
+                include: include.isEmpty ? RootConfig.defaultInclude : include,
+                exclude: exclude.isEmpty ? RootConfig.defaultExclude : exclude)
+            var logger = Logger(label: "redline.diff")
+            logger.logLevel = .warning
+            let output = LineOutput()
+            let summary: TreeDiff.Summary
+            do {
+                // Not a feed: no feed UUID, id or time; seq numbers the records in output order.
+                var ordinal: UInt64 = 0
+                summary = try TreeDiff.run(old: old, new: new, filter: filter, lexicon: lexicon, logger: logger) {
+                    record in
+                    var record = record
+                    ordinal += 1
+                    record.seq = ordinal
+                    switch format {
+                    case .json: try output.write(try record.line())
+                    case .text: try output.write(Array(TextLine.render(record, verbose: false).utf8))
+                    }
+                }
+                try output.flush()
+            } catch let error as DaemonError {
+                throw CLIFailure(message: error.message, status: 2)
+            }
+            if !summary.isIdentical { throw ExitCode(1) }
         }
 
         /// Reads (through the daemon's one article reader) and decodes one file; throws one line naming it,

@@ -59,6 +59,31 @@ final class CollectingLogHandler: LogHandler, @unchecked Sendable {
         #expect(handler.warnings.count == 2)
     }
 
+    @Test func aCompiledLexiconIsReusedUntilItsListChanges() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let list = dir.appendingPathComponent("words")
+        let cache = dir.appendingPathComponent("cache").path
+        try "complement\ncompliment\n".write(to: list, atomically: true, encoding: .utf8)
+        let logger = Logger(label: "test") { _ in CollectingLogHandler() }
+        let first = LexiconLoader.load([list.path], cacheDirectory: cache, logger: logger)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache)
+        #expect(files.count == 1)
+        // The compiled copy gives the same lexicon back.
+        #expect(LexiconLoader.load([list.path], cacheDirectory: cache, logger: logger) == first)
+        // A changed list is read again, not served stale from the cache.
+        try "complement\n".write(to: list, atomically: true, encoding: .utf8)
+        let second = LexiconLoader.load([list.path], cacheDirectory: cache, logger: logger)
+        #expect(second.contains("complement") && !second.contains("compliment"))
+        // A damaged cache file is only a cache: the lists are read again.
+        for name in try FileManager.default.contentsOfDirectory(atPath: cache) {
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: cache + "/" + name))
+        }
+        #expect(LexiconLoader.load([list.path], cacheDirectory: cache, logger: logger) == second)
+        #expect(Lexicon(compiled: second.compiled()) == second)
+        #expect(Lexicon(compiled: Array(second.compiled().dropLast())) == nil)
+    }
+
     @Test func readsAspellCompressedLists() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
