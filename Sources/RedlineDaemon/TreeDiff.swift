@@ -73,7 +73,7 @@ public enum TreeDiff {
             let results = Results<FeedRecord>(count: slice.count)
             DispatchQueue.concurrentPerform(iterations: min(jobs, slice.count)) { worker in
                 for i in stride(from: worker, to: slice.count, by: min(jobs, slice.count)) {
-                results.set(i, record(slice[i], old: old, new: new, lexicon: lexicon))
+                    results.set(i, record(slice[i], old: old, new: new, lexicon: lexicon))
                 }
             }
             for case let record? in results.values {

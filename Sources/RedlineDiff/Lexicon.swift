@@ -259,7 +259,9 @@ extension Lexicon {
     /// tables, case folding), so a compiled lexicon of an older key is never taken for a current one.
     public static let keyFingerprint: UInt64 = {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        let probes: [ClosedRange<UInt32>] = [0x20...0x24F, 0x600...0x6FF, 0x750...0x77F, 0x200C...0x2019, 0xFB50...0xFEFC]
+        let probes: [ClosedRange<UInt32>] = [
+            0x20...0x24F, 0x600...0x6FF, 0x750...0x77F, 0x200C...0x2019, 0xFB50...0xFEFC,
+        ]
         for range in probes {
             for v in range {
                 var key: [UInt32] = []
