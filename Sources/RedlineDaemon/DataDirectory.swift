@@ -22,6 +22,8 @@ public struct DataDirectory: Sendable, Equatable {
     public var feed: String { path + "/feed" }
     /// The state store's database file.
     public var stateStore: String { path + "/state/redline.sqlite" }
+    /// Derived files that only save work (the compiled lexicon); deleting them costs a rebuild, nothing else.
+    public var cache: String { path + "/cache" }
     /// Whether the feed has been created here (its UUID file exists): the daemon has run on this directory.
     public var hasFeed: Bool { FileManager.default.fileExists(atPath: feed + "/" + FeedFiles.id) }
 

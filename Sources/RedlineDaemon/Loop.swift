@@ -64,6 +64,9 @@ final class Loop {
         if inbox.stopRequested {
             logger.notice("stopped during the startup reconciliation; the rest is compared at the next start")
         }
+        // Ready means able to classify: a diff must never wait for the word lists once the daemon is ready
+        // (from the compiled copy this takes milliseconds; the first start ever builds it from the lists).
+        _ = pipeline.lexicon.value
         notifier.notify("READY=1\nSTATUS=\(status())")
         logger.info(
             "watching \(pipeline.config.roots.map(\.path).joined(separator: ", "))",

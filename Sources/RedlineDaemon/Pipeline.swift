@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import RedlineDiff
 import RedlineFeed
@@ -21,8 +22,9 @@ final class Pipeline {
     private(set) var feed: FeedWriter
     let state: StateStore
     let logger: Logger
-    /// The words that tell a typo from a real-word change, read at the first diff that needs them
-    /// (so they never delay the start); `[diff] word_lists` takes effect at the next restart.
+    /// The words that tell a typo from a real-word change, loaded on a background thread beside the startup
+    /// scan and awaited before READY=1, so no diff after it waits for them; compiled into DATA/cache, so only
+    /// the first start builds them from the lists. `[diff] word_lists` takes effect at the next restart.
     let lexicon: LazyLexicon
 
     var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
@@ -55,8 +57,16 @@ final class Pipeline {
         self.feed = feed
         self.state = state
         self.logger = logger
-        lexicon = LexiconLoader.lazy(config.wordLists, logger: logger)
+        lexicon = LexiconLoader.lazy(
+            config.wordLists, cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger)
         apply(config: config)
+        // Loaded beside the startup scan rather than at the first diff that needs it: building it from the
+        // lists takes a few hundred milliseconds, which would stall the pipeline then (the compiled copy in
+        // the data directory takes a few).
+        if !config.wordLists.isEmpty {
+            let lexicon = self.lexicon
+            DispatchQueue.global(qos: .utility).async { _ = lexicon.value }
+        }
     }
 
     /// Takes a new configuration (roots, globs, limits) into use.
