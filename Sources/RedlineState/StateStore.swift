@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// An article's stat columns: what the startup fast path compares with `lstat` (no text, no hash).
 public struct ArticleStat: Sendable, Equatable {
@@ -149,6 +150,9 @@ public final class StateStore: Sendable {
     /// The database file.
     public let path: String
     private let queue: DatabaseQueue
+    /// Whether the rejected table may hold a row. It is empty unless a file that is not UTF-8 text was seen,
+    /// so ``rejectedVersion(root:path:)`` answers without a query for every file event while it is false.
+    private let mayHoldRejected = Mutex(true)
 
     /// Opens (creating if needed) the store at `path`.
     ///
@@ -169,6 +173,8 @@ public final class StateStore: Sendable {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(queue)
             if verify { _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA quick_check") } }
+            let any = try queue.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rejected)") }
+            mayHoldRejected.withLock { $0 = any ?? true }
         } catch {
             throw StateError.from(
                 error, path: path, otherwise: .unusable,
@@ -292,7 +298,8 @@ public final class StateStore: Sendable {
 
     /// The version of `root`/`path` last reported as rejected, if any.
     public func rejectedVersion(root: String, path: String) throws(StateError) -> String? {
-        try wrap {
+        guard mayHoldRejected.withLock({ $0 }) else { return nil }
+        return try wrap {
             try queue.inDatabase { db in
                 let statement = try db.cachedStatement(sql: "SELECT version FROM rejected WHERE root = ? AND path = ?")
                 return try String.fetchOne(statement, arguments: [root, path])
@@ -348,6 +355,7 @@ public final class StateStore: Sendable {
                                 """
                         ).execute(arguments: [Int64(bitPattern: inode), size, mtime, ctime, root, path])
                     case .rejected(let root, let path, let version?):
+                        mayHoldRejected.withLock { $0 = true }
                         try db.cachedStatement(
                             sql: "INSERT OR REPLACE INTO rejected (root, path, version) VALUES (?, ?, ?)"
                         ).execute(arguments: [root, path, version])
