@@ -6,10 +6,11 @@ import Testing
 /// Sealed segments gzipped in the background: readers see the same records, `zcat` reads them, a crash at
 /// any step of the compression leaves a feed that opens, and damage to a compressed segment is named.
 @Suite struct CompressionTests {
-    /// A feed of `records` over several compressed sealed segments and the active one.
-    func compressedFeed(_ feed: TempFeed, records: Int = 30) throws -> FeedWriter {
-        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: 1500))
-        for i in 1...records { _ = try w.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
+    /// A feed of 30 records over several sealed segments (gzipped unless `compress` is false) and the active
+    /// one; compression has finished when it returns.
+    func compressedFeed(_ feed: TempFeed, compress: Bool = true) throws -> FeedWriter {
+        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: 1500, compressSealed: compress))
+        for i in 1...30 { _ = try w.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
         w.awaitCompression()
         return w
     }
@@ -44,8 +45,7 @@ extension CompressionTests {
 
     @Test func sealedSegmentsAreGzippedAndEveryReaderSeesTheSameRecords() throws {
         let plain = TempFeed()
-        let p = try writer(plain, FeedOptions(fsync: .always, segmentBytes: 1500, compressSealed: false))
-        for i in 1...30 { _ = try p.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
+        let p = try compressedFeed(plain, compress: false)
         try p.close()
         let feed = TempFeed()
         let w = try compressedFeed(feed)
@@ -99,8 +99,7 @@ extension CompressionTests {
 
     @Test func aCrashAtAnyStepOfCompressionLeavesAFeedThatOpensWhole() throws {
         let feed = TempFeed()
-        let p = try writer(feed, FeedOptions(fsync: .always, segmentBytes: 1500, compressSealed: false))
-        for i in 1...30 { _ = try p.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
+        let p = try compressedFeed(feed, compress: false)
         try p.close()
         let plainNames = sealed(feed)
         let plainBytes = plainNames.map { feed.bytes($0) }
@@ -159,8 +158,7 @@ extension CompressionTests {
 
     @Test func aSegmentGzippedByHandReadsTheSame() throws {
         let feed = TempFeed()
-        let w = try writer(feed, FeedOptions(fsync: .always, segmentBytes: 1500, compressSealed: false))
-        for i in 1...30 { _ = try w.append([created("a\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
+        let w = try compressedFeed(feed, compress: false)
         try w.close()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/gzip")
