@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
+        .testTarget(name: "RedlineServeTests", dependencies: ["RedlineServe", "RedlineFeed", "RedlineDiff"]),
         .testTarget(
             name: "RedlineDaemonTests",
             dependencies: ["RedlineDaemon", "RedlineDiff", .product(name: "Logging", package: "swift-log")]),
