@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedlineFeed
 import Testing
 
@@ -222,6 +223,52 @@ import Testing
         let rest = try serve.seqs("/changes?since=\(resume)")
         #expect(received + rest.seqs == Array(1...last), "resuming from the seq it was given loses nothing")
         #expect(try serve.get("/metrics").body.contains("redline_serve_subscribers_dropped_total 1"))
+    }
+
+    @Test func aRecreatedFeedEndsStreamsWithFeedChangedAndRefusesTheOldFeedID() throws {
+        let dir = try TempDir("redline-serve")
+        let feedDir = dir.path + "/feed"
+        func record(_ path: String) -> FeedRecord {
+            FeedRecord(type: .created, root: "/srv/news", path: path, after: VersionInfo(text: path), content: path)
+        }
+        var writer = try FeedWriter(
+            directory: feedDir, options: FeedOptions(fsync: .always), logger: Logger(label: "test"))
+        for i in 1...3 { _ = try writer.append([record("a\(i).txt")]) }
+        let oldID = try String(contentsOfFile: feedDir + "/feed.id", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let serve = try RunningServe(["--data-dir", dir.path])
+        let events = try HTTPConnection(port: serve.port)
+        try events.send("/changes?feed=eventsource&since=0&feed_id=\(oldID)")
+        #expect(events.read(until: { eventIDs($0) == [1, 2, 3] }))
+        let lines = try HTTPConnection(port: serve.port)
+        try lines.send("/changes?feed=continuous&since=3")
+        #expect(lines.read(until: { _ in lines.status == 200 }))
+        try writer.close()
+        try FileManager.default.removeItem(atPath: feedDir)
+        writer = try FeedWriter(directory: feedDir, options: FeedOptions(fsync: .always), logger: Logger(label: "test"))
+        _ = try writer.append([record("new.txt")])
+        let newID = try String(contentsOfFile: feedDir + "/feed.id", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(newID != oldID)
+        // Both streams end with the distinct signal, naming the new feed; neither passes on the new seq 1
+        // as if it continued the old feed.
+        _ = try events.readToEnd()
+        #expect(events.text.contains("event: feed_changed\n"), "\(events.text)")
+        #expect(events.text.contains(newID))
+        #expect(eventIDs(events.text) == [1, 2, 3])
+        _ = try lines.readToEnd()
+        let last = lines.text.split(separator: "\n").last.map(String.init) ?? ""
+        let cut = (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any]
+        #expect(cut?["error"] as? String == "feed_changed", "\(lines.text)")
+        #expect(cut?["feed_id"] as? String == newID)
+        #expect(lineSeqs(lines.text).isEmpty)
+        // Resuming with the old feed's id is refused; a resync from 0 gets the new feed.
+        let stale = try serve.get("/changes?feed=eventsource&feed_id=\(oldID)", headers: ["Last-Event-ID": "3"])
+        #expect(stale.status == 409, "\(stale.body)")
+        let fresh = try serve.seqs("/changes?since=0")
+        #expect(fresh.reply.headers["x-redline-feed"] == newID)
+        #expect(fresh.seqs == [1])
+        try writer.close()
     }
 
     @Test func metricsAreThePrometheusTextFormatWithoutArticleLabels() throws {
