@@ -158,6 +158,12 @@ final class ChangeHub: Service, Sendable {
         thread.name = "redline-serve-hub"
         thread.start()
         try? await gracefulShutdown()
+        stop()
+    }
+
+    /// Stops following and wakes every waiter for good: streams then end with their resume seq, so open
+    /// connections never hold a graceful shutdown past the unit's stop timeout.
+    func stop() {
         let waiters = state.withLock { s in
             s.stopped = true
             defer { s.waiters = [:] }
@@ -166,7 +172,8 @@ final class ChangeHub: Service, Sendable {
         for waiter in waiters { waiter.continuation.resume() }
     }
 
-    private var stopped: Bool { state.withLock { $0.stopped } }
+    /// Whether ``stop()`` was called (serve is shutting down).
+    var stopped: Bool { state.withLock { $0.stopped } }
 
     /// The hub's loop: read what is durable, publish it, wait on inotify (with a short timeout, to notice
     /// shutdown and a feed recreated under a new directory inode).

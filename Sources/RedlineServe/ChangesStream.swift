@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Writes one `/changes` answer: a batch (`normal`, `longpoll`) or a stream (`continuous`, `eventsource`).
 ///
@@ -17,9 +18,15 @@ struct ChangesStream: Sendable {
     private static let batch = 512
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
-        switch query.mode {
-        case .normal, .longpoll: try await writeBatch(to: &writer)
-        case .continuous, .eventsource: try await writeStream(to: &writer)
+        // The server's graceful shutdown waits for open responses: stop the hub at its start, so that every
+        // stream ends at once with its resume seq instead of holding the shutdown until it times out.
+        try await withGracefulShutdownHandler {
+            switch query.mode {
+            case .normal, .longpoll: try await writeBatch(to: &writer)
+            case .continuous, .eventsource: try await writeStream(to: &writer)
+            }
+        } onGracefulShutdown: { [hub] in
+            hub.stop()
         }
     }
 
@@ -54,7 +61,7 @@ struct ChangesStream: Sendable {
             }
             guard caughtUp else { continue }
             // normal: done. longpoll: done once it has something, else wait for a record or the timeout.
-            guard query.mode == .longpoll, first, let end, ContinuousClock.now < end else { break }
+            guard query.mode == .longpoll, first, let end, ContinuousClock.now < end, !hub.stopped else { break }
             await hub.wait(
                 after: subscription.position, generation: subscription.generation, timeout: end - ContinuousClock.now)
         }
@@ -89,6 +96,10 @@ struct ChangesStream: Sendable {
                 lastWrite = ContinuousClock.now
             }
             guard caughtUp else { continue }
+            if hub.stopped {
+                try await writer.write(ByteBuffer(bytes: stopping(events: events)))
+                return
+            }
             let now = ContinuousClock.now
             if let end, now >= end { break }
             if let heartbeat, now - lastWrite >= heartbeat {
@@ -107,6 +118,15 @@ struct ChangesStream: Sendable {
                 bytes: events
                     ? ChangesFormat.eventEnd("end", reason: "timeout or limit reached", lastSeq: last)
                     : ChangesFormat.lineEnd(lastSeq: last)))
+    }
+
+    /// The last bytes of a stream cut by serve's shutdown, with the seq to resume from.
+    private func stopping(events: Bool) -> [UInt8] {
+        let last = subscription.position
+        let reason = "serve is stopping; reconnect and resume with since=\(last)"
+        return events
+            ? ChangesFormat.eventEnd("shutdown", reason: reason, lastSeq: last)
+            : ChangesFormat.lineError("shutdown", reason: reason, lastSeq: last)
     }
 
     /// The last bytes of a stream that cannot go on, with the seq to resume from.

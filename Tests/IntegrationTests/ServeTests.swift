@@ -271,6 +271,26 @@ import Testing
         try writer.close()
     }
 
+    @Test func sigtermEndsOpenStreamsWithTheirResumeSeqAndExitsCleanly() throws {
+        let feed = try ScriptedFeed()
+        for i in 1...3 { try feed.create("a\(i).txt", "متن \(i)") }
+        let serve = try RunningServe(["--data-dir", feed.dir.path])
+        let events = try HTTPConnection(port: serve.port)
+        try events.send("/changes?feed=eventsource&since=1")
+        #expect(events.read(until: { eventIDs($0) == [2, 3] }))
+        let lines = try HTTPConnection(port: serve.port)
+        try lines.send("/changes?feed=continuous&since=3")
+        #expect(lines.read(until: { _ in lines.status == 200 }))
+        serve.process.signal(SIGTERM)
+        _ = try events.readToEnd()
+        #expect(events.text.contains("id: 3\nevent: shutdown\ndata: {\"error\":\"shutdown\""), "\(events.text)")
+        #expect(events.ended, "an EventSource reconnects with Last-Event-ID 3")
+        _ = try lines.readToEnd()
+        #expect(lines.text.contains("\"error\":\"shutdown\""), "\(lines.text)")
+        #expect(lines.text.contains("\"last_seq\":3"))
+        #expect(serve.process.waitForExit() == 0, "connections do not hold the shutdown: \(serve.process.stderr)")
+    }
+
     @Test func metricsAreThePrometheusTextFormatWithoutArticleLabels() throws {
         let feed = try ScriptedFeed()
         try feed.create("politics/secret-article.txt", "x")
