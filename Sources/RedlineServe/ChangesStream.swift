@@ -64,6 +64,7 @@ struct ChangesStream: Sendable {
             guard query.mode == .longpoll, first, let end, ContinuousClock.now < end, !hub.stopped else { break }
             await hub.wait(
                 after: subscription.position, generation: subscription.generation, timeout: end - ContinuousClock.now)
+            try Task.checkCancellation()
         }
         try await writer.write(
             ByteBuffer(bytes: ChangesFormat.resultsClose(lastSeq: subscription.position, first: first)))
@@ -110,7 +111,7 @@ struct ChangesStream: Sendable {
             var wait = heartbeat.map { lastWrite + $0 - now }
             if let end { wait = min(wait ?? (end - now), end - now) }
             await hub.wait(after: subscription.position, generation: subscription.generation, timeout: wait)
-            if Task.isCancelled { return }
+            try Task.checkCancellation()
         }
         let last = subscription.position
         try await writer.write(

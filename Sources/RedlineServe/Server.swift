@@ -136,7 +136,15 @@ public struct RedlineServer: Sendable {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 defer { release() }
-                try await stream.write(to: &writer)
+                if waits {
+                    // A client that hangs up cancels its stream at once, not at the next heartbeat's failed
+                    // write: its slot and its wait are released as it leaves.
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        try await stream.write(to: &writer)
+                    }
+                } else {
+                    try await stream.write(to: &writer)
+                }
                 try await writer.finish(nil)
             })
     }

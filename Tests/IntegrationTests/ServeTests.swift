@@ -291,6 +291,23 @@ import Testing
         #expect(serve.process.waitForExit() == 0, "connections do not hold the shutdown: \(serve.process.stderr)")
     }
 
+    @Test func aClientThatHangsUpIsNoLongerASubscriber() throws {
+        let feed = try ScriptedFeed()
+        try feed.create("a.txt", "x")
+        let serve = try RunningServe(["--data-dir", feed.dir.path])
+        let subscribers = { (try? serve.get("/metrics").body)?.contains("redline_serve_subscribers 2.0") == true }
+        let events = try HTTPConnection(port: serve.port)
+        try events.send("/changes?feed=eventsource&since=0&heartbeat=false")
+        let poll = try HTTPConnection(port: serve.port)
+        try poll.send("/changes?feed=longpoll&since=1&timeout=600000")
+        #expect(events.read(until: { eventIDs($0) == [1] }))
+        #expect(eventually(subscribers))
+        events.close()
+        poll.close()
+        // No heartbeat and no record will ever be written to them: only the hang-up can end them.
+        #expect(eventually { (try? serve.get("/metrics").body)?.contains("redline_serve_subscribers 0.0") == true })
+    }
+
     @Test func metricsAreThePrometheusTextFormatWithoutArticleLabels() throws {
         let feed = try ScriptedFeed()
         try feed.create("politics/secret-article.txt", "x")
