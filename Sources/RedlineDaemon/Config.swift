@@ -174,7 +174,11 @@ extension DaemonConfig {
             }
         }
         if let serve = try reader.table(table, "serve") {
-            try reader.allowOnly(["listen", "max_subscribers", "subscriber_buffer"], in: serve, section: "serve")
+            try reader.allowOnly(
+                ["listen", "max_subscribers", "subscriber_buffer", "index_dir"], in: serve, section: "serve")
+            if let dir = try reader.string(serve, "index_dir") {
+                config.serve.indexDir = absolute(dir, currentDirectory)
+            }
             if let listen = try reader.string(serve, "listen") {
                 guard let (host, port) = ServeSettings.parseListen(listen) else {
                     throw reader.error("listen", "\(ServeSettings.listenExpected), got \"\(listen)\"")

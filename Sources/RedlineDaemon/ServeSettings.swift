@@ -11,6 +11,8 @@ public struct ServeSettings: Sendable, Equatable {
     public var maxSubscribers = 1024
     /// Records a live subscriber may fall behind before it is dropped with its resume seq (`subscriber_buffer`).
     public var subscriberBuffer = 4096
+    /// Where serve keeps its article index for `/articles` (`index_dir`); nil: no index.
+    public var indexDir: String?
 
     /// serve's port unless `listen` or `--listen` says otherwise.
     public static let defaultPort = 8640

@@ -62,12 +62,15 @@ final class ChangeHub: Service, Sendable {
     let directory: String
     /// Records kept in memory for subscribers.
     let capacity: Int
+    /// The article index the hub keeps caught up, if serve has one.
+    let index: ArticleIndex?
+    private let indexReady = Mutex(false)
     private let state: Mutex<State>
     private let logger: Logger
 
     /// Opens the feed in `directory`; the hub starts after its last durable record.
     /// - Throws: ``ServeError`` `.config` if there is no feed directory.
-    init(directory: String, capacity: Int, logger: Logger) throws(ServeError) {
+    init(directory: String, capacity: Int, index: ArticleIndex?, logger: Logger) throws(ServeError) {
         let reader: FeedReader
         let head: UInt64
         let feedID: String?
@@ -83,6 +86,7 @@ final class ChangeHub: Service, Sendable {
         }
         self.directory = reader.directory
         self.capacity = max(capacity, 1)
+        self.index = index
         self.logger = logger
         var initial = State(first: head + 1, head: head)
         initial.feedID = feedID
@@ -95,6 +99,8 @@ final class ChangeHub: Service, Sendable {
     var generation: Int { state.withLock { $0.generation } }
     /// The last durable seq the hub has read.
     var head: UInt64 { state.withLock { $0.head } }
+    /// Whether the article index has caught up with the feed (it answers only then).
+    var indexIsReady: Bool { indexReady.withLock { $0 } }
 
     /// Entries after `seq`, at most `max`, if the ring still holds them.
     func read(after seq: UInt64, generation: Int, max: Int) -> Read {
@@ -180,6 +186,7 @@ final class ChangeHub: Service, Sendable {
     private func follow() {
         var cursor: FeedCursor?
         var follower: FeedFollower?
+        if let index { catchUp(index) }
         while !stopped {
             do throws(FeedError) {
                 if follower == nil { follower = try FeedFollower(directory: directory) }
@@ -216,6 +223,35 @@ final class ChangeHub: Service, Sendable {
         }
     }
 
+    /// Folds what the index has not seen, up to the hub's start, into it: a restart reads only the records
+    /// written since the index's last seq, never the whole feed again (unless the feed was recreated).
+    private func catchUp(_ index: ArticleIndex) {
+        let start = head
+        let feedID = self.feedID
+        var from = index.lastSeq()
+        do {
+            if from > start {
+                // An index ahead of the feed (a feed restored from a backup): rebuild it.
+                try index.apply([], feedID: feedID, reset: true)
+                from = 0
+            }
+            let cursor = try FeedReader(directory: directory).cursor(since: from + 1, strict: false)
+            var batch: [FeedRecord] = []
+            while !stopped, let raw = try cursor.next(), raw.seq <= start {
+                batch.append(try raw.decode())
+                if batch.count == 1000 {
+                    try index.apply(batch, feedID: feedID)
+                    batch = []
+                }
+            }
+            try index.apply(batch, feedID: feedID)
+            indexReady.withLock { $0 = true }
+            logger.info("article index caught up", metadata: ["feed.seq": "\(start)", "index.from": "\(from)"])
+        } catch {
+            logger.error("cannot build the article index \(index.path): \(error); /articles answers 503")
+        }
+    }
+
     private func entry(_ raw: RawRecord) throws(FeedError) -> HubEntry {
         var facts = try raw.decode()
         facts.content = nil
@@ -240,6 +276,14 @@ final class ChangeHub: Service, Sendable {
             return takeReady(&s)
         }
         for waiter in ready { waiter.continuation.resume() }
+        if let index, indexIsReady {
+            do {
+                try index.apply(batch.compactMap(\.facts), feedID: feedID)
+            } catch {
+                indexReady.withLock { $0 = false }
+                logger.error("cannot update the article index \(index.path): \(error); /articles answers 503")
+            }
+        }
     }
 
     /// A new feed in the same directory: forget the old one's records and wake everyone to see the change.
@@ -255,6 +299,15 @@ final class ChangeHub: Service, Sendable {
             return takeReady(&s)
         }
         for waiter in ready { waiter.continuation.resume() }
+        if let index {
+            do {
+                try index.apply([], feedID: feedID, reset: true)
+                indexReady.withLock { $0 = true }
+            } catch {
+                indexReady.withLock { $0 = false }
+                logger.error("cannot reset the article index \(index.path): \(error); /articles answers 503")
+            }
+        }
     }
 
     private func takeReady(_ s: inout State) -> [Waiter] {

@@ -19,17 +19,21 @@ public struct ServeOptions: Sendable, Equatable {
     /// Records a live subscriber may fall behind before it is dropped with its resume seq; also the number of
     /// recent records kept in memory for subscribers.
     public var subscriberBuffer: Int
+    /// Where serve keeps its article index (`/articles`); nil: no index, `/articles` answers 404.
+    /// Never inside the data directory, which serve only reads.
+    public var indexDir: String?
 
     /// The options for `dataDir` with the defaults.
     public init(
         dataDir: String, host: String = "127.0.0.1", port: Int = 8640, maxSubscribers: Int = 1024,
-        subscriberBuffer: Int = 4096
+        subscriberBuffer: Int = 4096, indexDir: String? = nil
     ) {
         self.dataDir = dataDir
         self.host = host
         self.port = port
         self.maxSubscribers = maxSubscribers
         self.subscriberBuffer = subscriberBuffer
+        self.indexDir = indexDir
     }
 }
 
@@ -50,7 +54,12 @@ public struct RedlineServer: Sendable {
     public init(options: ServeOptions, logger: Logger) throws(ServeError) {
         self.options = options
         self.logger = logger
-        hub = try ChangeHub(directory: options.dataDir + "/feed", capacity: options.subscriberBuffer, logger: logger)
+        let feedID = try? FeedReader(directory: options.dataDir + "/feed").feedID()
+        let index = try options.indexDir.map { dir throws(ServeError) in
+            try ArticleIndex(directory: dir, feedID: feedID ?? nil)
+        }
+        hub = try ChangeHub(
+            directory: options.dataDir + "/feed", capacity: options.subscriberBuffer, index: index, logger: logger)
         metrics = ServeMetrics(dataDir: options.dataDir)
     }
 
@@ -66,6 +75,8 @@ public struct RedlineServer: Sendable {
                 status: .ok, headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(head: hub.head))))
         }
+        router.get("/articles") { request, _ in articles(request) }
+        router.get("/articles/**") { request, _ in history(request) }
         router.get("/healthz") { _, _ in
             json(.ok, "{\"status\":\"ok\",\"last_seq\":\(hub.head)}\n")
         }
@@ -149,6 +160,59 @@ public struct RedlineServer: Sendable {
             })
     }
 
+    // MARK: /articles
+
+    private func articleIndex() throws(ServeError) -> ArticleIndex {
+        guard let index = hub.index else {
+            throw ServeError(
+                .notFound, "/articles needs an article index: start serve with --index-dir DIR ([serve] index_dir)")
+        }
+        guard hub.indexIsReady else {
+            throw ServeError(.unavailable, "the article index is catching up with the feed; retry shortly")
+        }
+        return index
+    }
+
+    private func articles(_ request: Request) -> Response {
+        do throws(ServeError) {
+            let query = try ArticlesRoutes.parseList(
+                request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let index = try articleIndex()
+            let rows: [ArticleIndex.Article]
+            do {
+                rows = try index.articles(prefix: query.prefix, after: query.cursor, limit: query.limit)
+            } catch {
+                throw ServeError(.failed, "cannot read the article index \(index.path): \(error)")
+            }
+            return json(.ok, ArticlesRoutes.listJSON(rows, limit: query.limit))
+        } catch {
+            return failure(error)
+        }
+    }
+
+    private func history(_ request: Request) -> Response {
+        do throws(ServeError) {
+            // The path is a key in the index, never a file name.
+            let path = try ArticlesRoutes.historyPath(request.uri.path)
+            if request.uri.query.map({ !$0.isEmpty }) ?? false {
+                throw ServeError(.badRequest, "/articles/{path}/history takes no parameters")
+            }
+            let index = try articleIndex()
+            let versions: [ArticleIndex.Version]?
+            do {
+                versions = try index.history(path: path)
+            } catch {
+                throw ServeError(.failed, "cannot read the article index \(index.path): \(error)")
+            }
+            guard let versions else {
+                throw ServeError(.notFound, "no article \(JSONText.quote(ChangesQuery.clip(path))) in the feed")
+            }
+            return json(.ok, ArticlesRoutes.historyJSON(path: path, versions))
+        } catch {
+            return failure(error)
+        }
+    }
+
     private func failure(_ error: ServeError) -> Response {
         json(HTTPResponse.Status(code: error.status), error.jsonBody)
     }
@@ -179,7 +243,10 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             response = json(
                 .notFound,
-                ServeError(.notFound, "no such endpoint; serve answers /changes, /metrics and /healthz").jsonBody)
+                ServeError(
+                    .notFound,
+                    "no such endpoint; serve answers /changes, /articles, /articles/{path}/history, /metrics and /healthz"
+                ).jsonBody)
         } catch let error as HTTPError {
             response = json(error.status, ServeError(.badRequest, error.body ?? "\(error.status)").jsonBody)
         }

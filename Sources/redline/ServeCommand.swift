@@ -8,7 +8,7 @@ extension Redline {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve the feed over HTTP (read-only): GET /changes, /metrics, /healthz.",
+            abstract: "Serve the feed over HTTP (read-only): GET /changes, /articles, /metrics, /healthz.",
             discussion: """
                 A separate process from the daemon, read-only over its data directory (the feed is DATA/feed). \
                 Listens on 127.0.0.1:\(ServeSettings.defaultPort) unless [serve] listen or --listen says \
@@ -30,6 +30,13 @@ extension Redline {
                 "Address to listen on (overrides [serve] listen; default 127.0.0.1:\(ServeSettings.defaultPort)).",
                 valueName: "addr:port"))
         var listen: String?
+
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Keep the article index for /articles here (overrides [serve] index_dir; never the data directory).",
+                valueName: "dir"))
+        var indexDir: String?
 
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String?
@@ -60,7 +67,8 @@ extension Redline {
             try config.apply(overrides, currentDirectory: cwd)
             var options = ServeOptions(
                 dataDir: config.dataDir, host: config.serve.host, port: config.serve.port,
-                maxSubscribers: config.serve.maxSubscribers, subscriberBuffer: config.serve.subscriberBuffer)
+                maxSubscribers: config.serve.maxSubscribers, subscriberBuffer: config.serve.subscriberBuffer,
+                indexDir: indexDir.map { DaemonConfig.absolute($0, cwd) } ?? config.serve.indexDir)
             if let listen, let (host, port) = ServeSettings.parseListen(listen) {
                 options.host = host
                 options.port = port

@@ -97,6 +97,7 @@ extension ConfigTests {
             listen = "[::1]:9000"
             max_subscribers = 10
             subscriber_buffer = 64
+            index_dir = "idx"
             [[root]]
             path = "/a"
             """)
@@ -104,6 +105,7 @@ extension ConfigTests {
         #expect(config.serve.port == 9000)
         #expect(config.serve.maxSubscribers == 10)
         #expect(config.serve.subscriberBuffer == 64)
+        #expect(config.serve.indexDir == "/work/idx")
         let defaults = try parse("[[root]]\npath = \"/a\"")
         #expect(defaults.serve.host == "127.0.0.1" && defaults.serve.port == ServeSettings.defaultPort)
     }
