@@ -24,6 +24,8 @@ import Testing
         #expect(facts["healthz"] == #""status":"ok""#, context)
         #expect(facts["changes_records"] == "1", "it reads the feed the daemon wrote")
         #expect(facts["longpoll_seq"] == #""seq":2"#, "a long-poll answers the daemon's next record")
+        #expect(facts["articles"]?.contains(#""path":"a.txt""#) == true, "/articles answers from its own index")
+        #expect(facts["index_file"] == "yes", "the index lives in serve's own StateDirectory")
         #expect(facts["data_dir_mount"] == "ro", "the data directory is mounted read-only for serve")
         #expect(facts["same_uid"] == "yes", "it runs as the daemon's dynamic user")
         #expect(facts["stop_status"] == "0" && facts["result_after_stop"] == "success", context)

@@ -33,6 +33,7 @@ for _ in $(seq 100); do get /healthz 2>/dev/null | grep -q '"status":"ok"' && br
 fact healthz "$(get /healthz 2>/dev/null | grep -o '"status":"[a-z]*"')"
 fact enabled "$(sd systemctl is-enabled redline-serve.service)"
 fact changes_records "$(get '/changes?since=0' 2>/dev/null | grep -c '"seq":')"
+fact articles "$(get '/articles' 2>/dev/null | grep -o '"path":"[^"]*"' | tr '\n' ' ')"
 printf 'یک خبر تازه.\n' > "$R/srv/news/b.txt"
 fact longpoll_seq "$(get '/changes?feed=longpoll&since=1&timeout=20000' 2>/dev/null | grep -o '"seq":2' | head -1)"
 pid=$(sd systemctl show -P MainPID redline-serve.service)
@@ -40,6 +41,7 @@ pid=$(sd systemctl show -P MainPID redline-serve.service)
 fact data_dir_mount "$(sd awk '$5 == "/run/redline-serve/data" { print $6 }' /proc/"$pid"/mountinfo | cut -d, -f1 | head -1)"
 daemon_pid=$(sd systemctl show -P MainPID redline.service)
 fact same_uid "$([ "$(sd stat -c %u /proc/"$daemon_pid")" = "$(sd stat -c %u /proc/"$pid")" ] && echo yes || echo no)"
+fact index_file "$([ -s "$R/var/lib/private/redline-serve/articles.sqlite" ] && echo yes || echo no)"
 sd systemctl stop redline-serve.service
 fact stop_status $?
 fact result_after_stop "$(sd systemctl show -P Result redline-serve.service)"
