@@ -335,6 +335,23 @@ import Testing
         #expect(!body.contains("secret-article"), "an article is never a label")
     }
 
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool"),
+            "needs promtool (Debian prometheus; make test-deps installs it)"))
+    func promtoolAcceptsTheMetrics() throws {
+        let feed = try ScriptedFeed()
+        try feed.create("a.txt", "x")
+        let serve = try RunningServe(["--data-dir", feed.dir.path])
+        _ = try serve.get("/changes?since=0")
+        _ = try serve.get("/changes?since=x")
+        let metrics = try serve.get("/metrics").body
+        let check = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/promtool"), ["check", "metrics"], stdin: metrics)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.isEmpty && check.stderr.isEmpty, "no lint findings: \(check.stdout)\(check.stderr)")
+    }
+
     @Test func badServeSettingsAreOneLineNamingTheFileAndTheFix() throws {
         let dir = try TempDir()
         let config = dir.path + "/redline.toml"
