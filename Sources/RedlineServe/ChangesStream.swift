@@ -59,7 +59,11 @@ struct ChangesStream: Sendable {
                 metrics.sent(records: entries.count)
                 remaining -= entries.count
             }
-            guard caughtUp else { continue }
+            guard caughtUp else {
+                // Scanned a budget's worth without catching up: let the other subscribers run first.
+                await Task.yield()
+                continue
+            }
             // normal: done. longpoll: done once it has something, else wait for a record or the timeout.
             guard query.mode == .longpoll, first, let end, ContinuousClock.now < end, !hub.stopped else { break }
             await hub.wait(
@@ -96,7 +100,11 @@ struct ChangesStream: Sendable {
                 remaining -= entries.count
                 lastWrite = ContinuousClock.now
             }
-            guard caughtUp else { continue }
+            guard caughtUp else {
+                // Scanned a budget's worth without catching up: let the other subscribers run first.
+                await Task.yield()
+                continue
+            }
             if hub.stopped {
                 try await writer.write(ByteBuffer(bytes: stopping(events: events)))
                 return

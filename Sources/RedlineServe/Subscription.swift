@@ -69,6 +69,11 @@ final class Subscription: @unchecked Sendable {
         }
     }
 
+    /// Records one ``next(max:)`` examines at most. The disk reads are synchronous, and the cooperative pool has
+    /// as many threads as cores (two here): a client catching up with a selective filter must hand its thread
+    /// back often, so that live subscribers are not held up behind it.
+    static let scanBudget = 2_048
+
     /// Why a subscription cannot go on.
     enum End: Error {
         /// It fell more than its buffer behind the head; resume from ``Subscription/position``.
@@ -86,7 +91,7 @@ final class Subscription: @unchecked Sendable {
     func next(max: Int) throws(End) -> (entries: [HubEntry], caughtUp: Bool) {
         var out: [HubEntry] = []
         var scanned = 0
-        while out.count < max && scanned < 20_000 {
+        while out.count < max && scanned < Self.scanBudget {
             if let cursor = disk {
                 do throws(FeedError) {
                     guard let raw = try cursor.next() else {
