@@ -19,8 +19,8 @@ DICT_PACKAGES  := wamerican-large wbritish-large aspell-fa
 APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev $(DICT_PACKAGES)
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
-# schema, to test its migration).
-TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3
+# schema, to test its migration), prometheus (promtool checks serve's /metrics).
+TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3 prometheus
 # libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback).
 BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
 
@@ -88,6 +88,8 @@ install-files:
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/redline
 	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline.service > $(DESTDIR)$(UNITDIR)/redline.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/redline.service
+	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline-serve.service > $(DESTDIR)$(UNITDIR)/redline-serve.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/redline-serve.service
 	[ -e $(DESTDIR)$(CONFDIR)/redline.toml ] || install -m 0644 config/redline.toml $(DESTDIR)$(CONFDIR)/redline.toml
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -96,9 +98,10 @@ install-files:
 	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "installed; next: edit $(CONFDIR)/redline.toml, then: systemctl enable --now redline.service"
+	@echo "  and for HTTP (GET /changes, /metrics on 127.0.0.1:8640): systemctl enable --now redline-serve.service"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/redline $(DESTDIR)$(UNITDIR)/redline.service \
+	rm -f $(DESTDIR)$(BINDIR)/redline $(DESTDIR)$(UNITDIR)/redline.service $(DESTDIR)$(UNITDIR)/redline-serve.service \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
 	@echo "kept $(CONFDIR)/redline.toml and the data directory; remove them by hand if you want them gone"

@@ -17,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // `redline serve` only: the HTTP server and its metrics. No traits: serve reads its own TOML and needs
+        // neither swift-configuration nor full Foundation in the server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C edge: only RedlineWatcher imports this.
@@ -76,10 +81,24 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // `redline serve`: the feed over HTTP, read-only over a data directory. Routes parse and answer; the
+        // feed reading is RedlineFeed's, the fan-out to subscribers is here.
+        .target(
+            name: "RedlineServe",
+            dependencies: [
+                "RedlineFeed", "RedlinePOSIX",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "redline",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineDaemon", "RedlinePOSIX",
+                "RedlineDiff", "RedlineFeed", "RedlineDaemon", "RedlinePOSIX", "RedlineServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -98,6 +117,7 @@ let package = Package(
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
+        .testTarget(name: "RedlineServeTests", dependencies: ["RedlineServe", "RedlineFeed", "RedlineDiff"]),
         .testTarget(
             name: "RedlineDaemonTests",
             dependencies: ["RedlineDaemon", "RedlineDiff", .product(name: "Logging", package: "swift-log")]),

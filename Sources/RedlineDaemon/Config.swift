@@ -68,6 +68,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `[diff] word_lists`: the word lists that tell the classifier which strings are words (an empty
     /// list: the rules without a lexicon). A missing one is logged once and skipped.
     public var wordLists: [String] = LexiconLoader.defaultWordLists
+    /// `[serve]`: what `redline serve` listens on and its limits (the daemon itself ignores it).
+    public var serve = ServeSettings()
 
     /// The names `log_level` and `--log-level` accept, least severe first.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -125,7 +127,7 @@ extension DaemonConfig {
         try reader.allowOnly(
             [
                 "data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "limit_rescan_interval_s", "log_level",
-                "event_queue", "feed", "diff", "root",
+                "event_queue", "feed", "diff", "serve", "root",
             ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
@@ -169,6 +171,26 @@ extension DaemonConfig {
                             + "\"/usr/share/dict/american-english-large\") or remove it")
                 }
                 config.wordLists = lists.map { absolute($0, currentDirectory) }
+            }
+        }
+        if let serve = try reader.table(table, "serve") {
+            try reader.allowOnly(
+                ["listen", "max_subscribers", "subscriber_buffer", "index_dir"], in: serve, section: "serve")
+            if let dir = try reader.string(serve, "index_dir") {
+                config.serve.indexDir = absolute(dir, currentDirectory)
+            }
+            if let listen = try reader.string(serve, "listen") {
+                guard let (host, port) = ServeSettings.parseListen(listen) else {
+                    throw reader.error("listen", "\(ServeSettings.listenExpected), got \"\(listen)\"")
+                }
+                config.serve.host = host
+                config.serve.port = port
+            }
+            if let v = try reader.int(serve, "max_subscribers", range: 1...1_000_000) {
+                config.serve.maxSubscribers = v
+            }
+            if let v = try reader.int(serve, "subscriber_buffer", range: 1...10_000_000) {
+                config.serve.subscriberBuffer = v
             }
         }
         guard let roots = table["root"] else {

@@ -67,6 +67,16 @@ import Testing
         ("[[root]]\npath = \"/a\"\ninclude = [\"\"]", "redline.toml:3: include: \"\" is not a valid glob"),
         ("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/w/sub\"", "roots /w and /w/sub overlap"),
         ("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/w/\"", "roots /w and /w overlap"),
+        ("[serve]\nlisten = \"localhost\"\n[[root]]\npath = \"/a\"", "redline.toml:2: listen: expected ADDR:PORT"),
+        (
+            "[serve]\nlisten = \"127.0.0.1:70000\"\n[[root]]\npath = \"/a\"",
+            "redline.toml:2: listen: expected ADDR:PORT"
+        ),
+        ("[serve]\nport = 80\n[[root]]\npath = \"/a\"", "redline.toml:2: port: unknown key in [serve]"),
+        (
+            "[serve]\nsubscriber_buffer = 0\n[[root]]\npath = \"/a\"",
+            "redline.toml:2: subscriber_buffer: expected an integer"
+        ),
     ])
     func invalidConfigsAreOneLineNamingFileLineAndKey(toml: String, expected: String) {
         #expect {
@@ -80,6 +90,26 @@ import Testing
 }
 
 extension ConfigTests {
+    @Test func theServeSectionSetsTheAddressAndLimits() throws {
+        let config = try parse(
+            """
+            [serve]
+            listen = "[::1]:9000"
+            max_subscribers = 10
+            subscriber_buffer = 64
+            index_dir = "idx"
+            [[root]]
+            path = "/a"
+            """)
+        #expect(config.serve.host == "::1")
+        #expect(config.serve.port == 9000)
+        #expect(config.serve.maxSubscribers == 10)
+        #expect(config.serve.subscriberBuffer == 64)
+        #expect(config.serve.indexDir == "/work/idx")
+        let defaults = try parse("[[root]]\npath = \"/a\"")
+        #expect(defaults.serve.host == "127.0.0.1" && defaults.serve.port == ServeSettings.defaultPort)
+    }
+
     @Test func siblingRootsWithACommonPrefixDoNotOverlap() throws {
         let config = try parse("[[root]]\npath = \"/w\"\n[[root]]\npath = \"/wx\"")
         #expect(config.roots.map(\.path) == ["/w", "/wx"])
