@@ -383,3 +383,18 @@ private struct TOMLReader {
         return result
     }
 }
+
+extension DaemonConfig {
+    /// The configuration in `file`, or the embedded default when there is none; what `run` and `serve` start from.
+    /// - Throws: ``DaemonError`` `.config` naming the file when it cannot be read or is not valid.
+    public static func load(file: String?, currentDirectory: String) throws(DaemonError) -> DaemonConfig {
+        guard let file else { return embeddedDefault(currentDirectory: currentDirectory) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw DaemonError(.config, "cannot read config \(file): check the path and its permissions")
+        }
+        return try parse(toml: text, file: file, currentDirectory: currentDirectory)
+    }
+}

@@ -90,17 +90,8 @@ extension Redline {
         /// The file (or embedded default) with command-line overrides applied through the config's own checks.
         func loadConfig() throws(DaemonError) -> DaemonConfig {
             let cwd = FileManager.default.currentDirectoryPath
-            var config: DaemonConfig
-            if let file = self.config {
-                let text: String
-                do {
-                    text = try String(contentsOfFile: file, encoding: .utf8)
-                } catch {
-                    throw DaemonError(.config, "cannot read config \(file): check the path and its permissions")
-                }
-                config = try DaemonConfig.parse(toml: text, file: file, currentDirectory: cwd)
-            } else {
-                config = DaemonConfig.embeddedDefault(currentDirectory: cwd)
+            var config = try DaemonConfig.load(file: self.config, currentDirectory: cwd)
+            if self.config == nil {
                 if watch.isEmpty {
                     try? FileManager.default.createDirectory(
                         atPath: config.roots[0].path, withIntermediateDirectories: true)

@@ -49,18 +49,7 @@ extension Redline {
 
         func run() async throws {
             let cwd = FileManager.default.currentDirectoryPath
-            var config: DaemonConfig
-            if let file = self.config {
-                let text: String
-                do {
-                    text = try String(contentsOfFile: file, encoding: .utf8)
-                } catch {
-                    throw DaemonError(.config, "cannot read config \(file): check the path and its permissions")
-                }
-                config = try DaemonConfig.parse(toml: text, file: file, currentDirectory: cwd)
-            } else {
-                config = DaemonConfig.embeddedDefault(currentDirectory: cwd)
-            }
+            var config = try DaemonConfig.load(file: self.config, currentDirectory: cwd)
             var overrides = ConfigOverrides()
             overrides.dataDir = dataDir
             overrides.logLevel = logLevel

@@ -5,17 +5,7 @@ import Testing
 @Suite struct ServeSystemdTests {
     @Test(.enabled(if: SystemdTests.available, "needs root, systemd and ../shared/tools/with-systemd"))
     func theServeUnitReadsTheDaemonsFeedThroughAReadOnlyMount() throws {
-        let script = RedlineBinary.packageRoot.appendingPathComponent(
-            "Tests/IntegrationTests/Scripts/serve-systemd-scenario.sh")
-        let binary = ProcessInfo.processInfo.environment["REDLINE_RELEASE_BIN"] ?? RedlineBinary.url.path
-        let result = try runProcess(
-            SystemdTests.withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
-        var facts: [String: String] = [:]
-        for line in result.stdout.split(separator: "\n") where line.hasPrefix("fact ") {
-            let pair = line.dropFirst(5).split(separator: "=", maxSplits: 1).map(String.init)
-            if pair.count == 2 { facts[pair[0]] = pair[1] }
-        }
-        let context = Comment(rawValue: "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+        let (result, facts, context) = try SystemdTests.runScenario("serve-systemd-scenario.sh")
         #expect(result.status == 0, context)
         #expect(facts["installed_serve_unit"] == "yes", "make install puts it next to redline.service")
         #expect(facts["verify_status"] == "0", "systemd-analyze verify is clean")

@@ -11,20 +11,25 @@ import Testing
             && FileManager.default.fileExists(atPath: "/lib/systemd/systemd")
     }
 
-    @Test(.enabled(if: available, "needs root, systemd and ../shared/tools/with-systemd"))
-    func makeInstallThenTheUnitStartsReloadsSurvivesKillAndStopsCleanly() throws {
-        let script = RedlineBinary.packageRoot.appendingPathComponent(
-            "Tests/IntegrationTests/Scripts/systemd-scenario.sh")
+    /// Runs `Tests/IntegrationTests/Scripts/<name>` under a real systemd; returns its result, the `fact key=value`
+    /// lines it printed, and its output as a comment for failed expectations.
+    static func runScenario(_ name: String) throws -> (result: ProcessResult, facts: [String: String], context: Comment)
+    {
+        let script = RedlineBinary.packageRoot.appendingPathComponent("Tests/IntegrationTests/Scripts/" + name)
         // `make test` builds the release binary that `make install` ships; a bare `swift test` uses the debug one.
         let binary = ProcessInfo.processInfo.environment["REDLINE_RELEASE_BIN"] ?? RedlineBinary.url.path
-        let result = try runProcess(
-            Self.withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
+        let result = try runProcess(withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
         var facts: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") where line.hasPrefix("fact ") {
             let pair = line.dropFirst(5).split(separator: "=", maxSplits: 1).map(String.init)
             if pair.count == 2 { facts[pair[0]] = pair[1] }
         }
-        let context = Comment(rawValue: "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)")
+        return (result, facts, Comment(rawValue: "stdout:\n\(result.stdout)\nstderr:\n\(result.stderr)"))
+    }
+
+    @Test(.enabled(if: available, "needs root, systemd and ../shared/tools/with-systemd"))
+    func makeInstallThenTheUnitStartsReloadsSurvivesKillAndStopsCleanly() throws {
+        let (result, facts, context) = try Self.runScenario("systemd-scenario.sh")
         #expect(result.status == 0, context)
         #expect(
             facts["installed_unit"] == "yes" && facts["installed_config"] == "yes", "make install put them in place")
