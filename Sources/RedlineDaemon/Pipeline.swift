@@ -227,14 +227,11 @@ final class Pipeline {
                 ctimeNs: stat.ctimeNs, sha256: sha, text: text, lastSeq: 0)
             let after = VersionInfo(sha256: sha, size: bytes.count)
             if let previous {
-                let diff = Differ.diff(old: previous.text, new: text, lexicon: lexicon)
-                emit(
-                    FeedRecord(
-                        type: .modified, root: key.root, path: key.path,
-                        before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)), after: after,
-                        significance: diff.significance, summary: diff.summary, changes: diff.changes,
-                        patch: diff.patch),
-                    [.upsert(next)], key, next)
+                var record = FeedRecord(
+                    type: .modified, root: key.root, path: key.path,
+                    before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)), after: after)
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon))
+                emit(record, [.upsert(next)], key, next)
             } else {
                 emit(
                     FeedRecord(type: .created, root: key.root, path: key.path, after: after, content: text),
@@ -277,12 +274,8 @@ final class Pipeline {
             (next.inode, next.size, next.mtimeNs, next.ctimeNs) = (stat.inode, stat.size, stat.mtimeNs, stat.ctimeNs)
             let sha = Digest.sha256Hex(bytes)
             if sha != previous.sha256, let text = try? ArticleText.decode(bytes) {
-                let diff = Differ.diff(old: previous.text, new: text, lexicon: lexicon)
                 record.after = VersionInfo(sha256: sha, size: bytes.count)
-                record.significance = diff.significance
-                record.summary = diff.summary
-                record.changes = diff.changes
-                record.patch = diff.patch
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon))
                 next.sha256 = sha
                 next.text = text
             }

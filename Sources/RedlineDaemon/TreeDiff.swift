@@ -142,12 +142,12 @@ public enum TreeDiff {
             guard let a = read(old + "/" + path), let b = read(new + "/" + path) else { return nil }
             guard a != b else { return nil }
             guard let oldText = text(a), let newText = text(b) else { return rejected(new, path, a, b) }
-            let diff = Differ.diff(old: oldText, new: newText, lexicon: lexicon)
-            return FeedRecord(
+            var record = FeedRecord(
                 type: .modified, root: new, path: path,
                 before: VersionInfo(sha256: Digest.sha256Hex(a), size: a.count),
-                after: VersionInfo(sha256: Digest.sha256Hex(b), size: b.count),
-                significance: diff.significance, summary: diff.summary, changes: diff.changes, patch: diff.patch)
+                after: VersionInfo(sha256: Digest.sha256Hex(b), size: b.count))
+            record.attach(Differ.diff(old: oldText, new: newText, lexicon: lexicon))
+            return record
         case .created(let path):
             guard let b = read(new + "/" + path) else { return nil }
             guard let newText = text(b) else { return rejected(new, path, nil, b) }

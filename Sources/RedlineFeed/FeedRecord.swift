@@ -149,3 +149,14 @@ extension FeedRecord: Decodable {
         detail = try c.decodeIfPresent([String: String].self, forKey: .detail)
     }
 }
+
+extension FeedRecord {
+    /// Sets the classified edit (significance, summary, changes, patch) from the diff engine's result, as a
+    /// `modified` record, or a `moved` one whose text changed too, carries it.
+    public mutating func attach(_ diff: TextDiff) {
+        significance = diff.significance
+        summary = diff.summary
+        changes = diff.changes
+        patch = diff.patch
+    }
+}
