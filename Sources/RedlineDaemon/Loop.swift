@@ -58,9 +58,15 @@ final class Loop {
             }
             return inbox.stopRequested
         }
+        // The watcher walks every root while the state catches up with the feed, and the startup scan compares
+        // each directory it lists with the store as it goes: the tree is read once, as `git status` reads it.
+        let walks = pipeline.config.roots.map { ($0, watcher.beginRoot($0.path)) }
         try pipeline.catchUpState()
-        for root in pipeline.config.roots { watch(root) }
-        try pipeline.reconcile(pipeline.config.roots, reason: nil)
+        var stopped = false
+        for (root, walk) in walks {
+            if !stopped { stopped = try pipeline.reconcile(root, walk: walk) }
+            watched(root, walk.result)
+        }
         if inbox.stopRequested {
             logger.notice("stopped during the startup reconciliation; the rest is compared at the next start")
         }
@@ -129,8 +135,13 @@ final class Loop {
     }
 
     private func watch(_ root: RootConfig) {
+        watched(root, Result { () throws(WatchError) -> Int in try watcher.addRoot(root.path) })
+    }
+
+    /// Takes in how watching `root` went: a root that is not there is awaited, a partly watched one rescanned.
+    private func watched(_ root: RootConfig, _ result: Result<Int, WatchError>) {
         do {
-            let count = try watcher.addRoot(root.path)
+            let count = try result.get()
             logger.debug("watching \(count) directories", metadata: ["root": "\(root.path)"])
             partiallyWatched.remove(root.path)
         } catch  where error.code == .notFound || error.code == .notADirectory {

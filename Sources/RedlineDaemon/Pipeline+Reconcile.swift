@@ -20,64 +20,120 @@ extension Pipeline {
         for root in roots {
             guard let filter = filters[root.path] else { continue }
             try commit()
-            let onDisk = TreeWalker.articles(under: root.path, filter: filter, logger: logger)
-            // Stat columns only: the text of an article is read when its file changed, never for the fast path.
-            var known: [String: ArticleStat] = [:]
-            for article in try state.stats(root: root.path) { known[article.path] = article }
-            var modifiedOnDisk: [String] = []
-            var fresh: [(String, FileStat)] = []
-            let startCount = recordsWritten
-            for (path, stat) in onDisk {
-                if let article = known.removeValue(forKey: path) {
-                    if article.inode == stat.inode && article.size == stat.size && article.mtimeNs == stat.mtimeNs
-                        && article.ctimeNs == stat.ctimeNs
-                    {
-                        continue
-                    }
-                    modifiedOnDisk.append(path)
-                } else {
-                    fresh.append((path, stat))
-                }
-            }
-            // Files are read, hashed and decoded a window ahead on a second thread (Prefetcher).
-            let ahead = Prefetcher(
-                paths: (modifiedOnDisk + fresh.map(\.0)).map { root.path + "/" + $0 }, maxBytes: config.maxFileBytes)
-            defer { ahead.cancel() }
-            var index = 0
-            for path in modifiedOnDisk {
-                try look(at: Key(root: root.path, path: path), prefetched: ahead.take(index))
-                index += 1
-                if try interrupted() { return }
-            }
-            var vanishedByInode: [UInt64: String] = [:]
-            for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
-            for (path, stat) in fresh {
-                let item = ahead.take(index)
-                index += 1
-                if let old = vanishedByInode[stat.inode], known[old] != nil,
-                    let article = try state.article(root: root.path, path: old),
-                    Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
-                {
-                    vanishedByInode[stat.inode] = nil
-                    known[old] = nil
-                    try moved(from: root.path + "/" + old, to: root.path + "/" + path)
-                } else {
-                    try look(at: Key(root: root.path, path: path), prefetched: item)
-                }
-                if try interrupted() { return }
-            }
-            // Only now, with every file on disk seen, is a missing article really gone.
-            for path in known.keys.sorted() { try look(at: Key(root: root.path, path: path)) }
-            let changed = recordsWritten + pending.count - startCount
-            if let reason {
-                emit(
-                    FeedRecord(
-                        type: .rescan, root: root.path, path: "", reason: reason,
-                        detail: ["articles": String(onDisk.count), "records": String(changed)]),
-                    [], nil, nil)
-            }
-            try commit()
+            var tree = try TreeComparison(known: state.stats(root: root.path))
+            TreeWalker.walk(under: root.path, filter: filter, logger: logger) { tree.see($0, $1) }
+            if try record(tree, in: root, reason: reason) { return }
         }
+    }
+
+    /// The startup scan of `root`, read from the watcher's first walk of it as the walk goes: one pass over the
+    /// tree, each directory compared after its watch is in place, so a change made after that comes as an event.
+    ///
+    /// When the walk could not list everything (the watch limit, a directory it may not read), the tree is
+    /// walked again here instead, so an unwatched article is never taken for deleted.
+    /// - Returns: true when a shutdown request stopped it (what was recorded so far is committed).
+    @discardableResult
+    func reconcile(_ root: RootConfig, walk: RootWalk) throws -> Bool {
+        guard let filter = filters[root.path] else {
+            while walk.next() != nil {}
+            return false
+        }
+        try commit()
+        var tree = try TreeComparison(known: state.stats(root: root.path))
+        while let listing = walk.next() {
+            let relative =
+                listing.directory == walk.root ? "" : String(listing.directory.dropFirst(walk.root.count + 1))
+            TreeWalker.articles(in: relative, entries: listing.entries, root: root.path, filter: filter) {
+                tree.see($0, $1)
+            }
+        }
+        let listedAll = (try? walk.result.get()) != nil && walk.isComplete
+        if !listedAll {
+            tree = try TreeComparison(known: state.stats(root: root.path))
+            TreeWalker.walk(under: root.path, filter: filter, logger: logger) { tree.see($0, $1) }
+        }
+        return try record(tree, in: root, reason: nil)
+    }
+
+    /// A root's tree against the state store's articles, one file at a time.
+    struct TreeComparison {
+        /// The store's articles not seen on disk yet (stat columns only: no text is loaded for the fast path).
+        var known: [String: ArticleStat]
+        /// Known articles whose stat data changed.
+        var modified: [String] = []
+        /// Files the store does not know.
+        var fresh: [(String, FileStat)] = []
+        /// Articles seen on disk.
+        var seen = 0
+
+        init(known articles: [ArticleStat]) {
+            var known: [String: ArticleStat] = [:]
+            known.reserveCapacity(articles.count)
+            for article in articles { known[article.path] = article }
+            self.known = known
+        }
+
+        mutating func see(_ path: String, _ stat: FileStat) {
+            seen += 1
+            guard let article = known.removeValue(forKey: path) else {
+                fresh.append((path, stat))
+                return
+            }
+            if article.inode != stat.inode || article.size != stat.size || article.mtimeNs != stat.mtimeNs
+                || article.ctimeNs != stat.ctimeNs
+            {
+                modified.append(path)
+            }
+        }
+    }
+
+    /// Records what `tree` found changed under `root`, in path order: modified, then new (or renamed), then gone.
+    /// - Returns: true when a shutdown request stopped it (what was recorded so far is committed).
+    @discardableResult
+    private func record(_ tree: TreeComparison, in root: RootConfig, reason: String?) throws -> Bool {
+        var known = tree.known
+        let modifiedOnDisk = tree.modified.sorted()
+        let fresh = tree.fresh.sorted { $0.0 < $1.0 }
+        let startCount = recordsWritten
+        // Files are read, hashed and decoded a window ahead on a second thread (Prefetcher).
+        let ahead = Prefetcher(
+            paths: (modifiedOnDisk + fresh.map(\.0)).map { root.path + "/" + $0 }, maxBytes: config.maxFileBytes)
+        defer { ahead.cancel() }
+        var index = 0
+        for path in modifiedOnDisk {
+            try look(at: Key(root: root.path, path: path), prefetched: ahead.take(index))
+            index += 1
+            if try interrupted() { return true }
+        }
+        var vanishedByInode: [UInt64: String] = [:]
+        for (path, article) in known where article.inode != 0 { vanishedByInode[article.inode] = path }
+        for (path, stat) in fresh {
+            let item = ahead.take(index)
+            index += 1
+            if let old = vanishedByInode[stat.inode], known[old] != nil,
+                let article = try state.article(root: root.path, path: old),
+                Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
+            {
+                vanishedByInode[stat.inode] = nil
+                known[old] = nil
+                try moved(from: root.path + "/" + old, to: root.path + "/" + path)
+            } else {
+                try look(at: Key(root: root.path, path: path), prefetched: item)
+            }
+            if try interrupted() { return true }
+        }
+        // Only now, with every file on disk seen, is a missing article really gone.
+        for path in known.keys.sorted() { try look(at: Key(root: root.path, path: path)) }
+        let changed = recordsWritten + pending.count - startCount
+        if let reason {
+            emit(
+                FeedRecord(
+                    type: .rescan, root: root.path, path: "", reason: reason,
+                    detail: ["articles": String(tree.seen), "records": String(changed)]),
+                [], nil, nil)
+        }
+        try commit()
+        return false
     }
 
     /// Commits a full batch; true when the reconciliation must stop (what is done so far is committed).

@@ -98,7 +98,7 @@ public enum POSIX {
             case Int32(DT_UNKNOWN):
                 var info = stat()
                 let child = directory == "/" ? "/" + name : directory + "/" + name
-                guard PathName.withCString(child, { lstat($0, &info) }) == 0 else { continue }
+                guard PathName.withCString(child, { Glibc.lstat($0, &info) }) == 0 else { continue }
                 kind =
                     switch info.st_mode & S_IFMT {
                     case S_IFDIR: .directory
@@ -118,6 +118,28 @@ public enum POSIX {
                 if done == 0 { info = st } else { continue }  // gone since readdir
             }
             result.append(Entry(name: name, kind: kind, info: info))
+        }
+        return result
+    }
+
+    /// The `lstat` data of each of `names` in `directory`, taken relative to one open descriptor of it (`fstatat`),
+    /// so the kernel does not walk the whole path again for each file. Names gone since they were listed, and
+    /// every name when the directory cannot be opened, are left out.
+    public static func lstat(_ names: [String], in directory: String) -> [(name: String, info: stat)] {
+        guard !names.isEmpty else { return [] }
+        var fd: Int32 = -1
+        repeat {
+            fd = PathName.withCString(directory) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var result: [(name: String, info: stat)] = []
+        result.reserveCapacity(names.count)
+        for name in names {
+            var info = stat()
+            if PathName.withCString(name, { fstatat(fd, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 {
+                result.append((name, info))
+            }
         }
         return result
     }

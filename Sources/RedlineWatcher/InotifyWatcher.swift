@@ -81,12 +81,20 @@ public final class InotifyWatcher: Sendable {
     ///   true. `.notFound`, `.notADirectory`, `.permissionDenied` for the root itself. `.stopped` after `stop()`.
     @discardableResult
     public func addRoot(_ root: String) throws(WatchError) -> Int {
-        let reply = Reply<Result<Int, WatchError>>()
-        core.enqueue(.addRoot(Core.normalize(root), reply))
-        guard let result = reply.wait() else {
-            throw WatchError(code: .stopped, path: root, message: "cannot watch \(root): the watcher was stopped")
-        }
-        return try result.get()
+        let walk = beginRoot(root)
+        while walk.next() != nil {}
+        return try walk.result.get()
+    }
+
+    /// Starts ``addRoot(_:)`` and returns at once: the walk's listings arrive on the returned ``RootWalk`` as the
+    /// owner thread goes, each directory listed after its watch is in place, and its result when it ends.
+    ///
+    /// For a consumer that compares the tree with what it knew (the daemon's startup scan) while the walk is
+    /// still running, without listing the tree a second time.
+    public func beginRoot(_ root: String) -> RootWalk {
+        let walk = RootWalk(root: Core.normalize(root))
+        core.enqueue(.addRoot(walk))
+        return walk
     }
 
     /// Waits for `root`, which is not a directory now (deleted while the daemon was down, or not yet mounted):
@@ -200,7 +208,7 @@ private enum Mask {
 /// and those are synchronised; everything else is confined to the owner thread, hence `@unchecked Sendable`.
 private final class Core: @unchecked Sendable {
     enum Request {
-        case addRoot(String, Reply<Result<Int, WatchError>>)
+        case addRoot(RootWalk)
         case awaitRoot(String, Reply<Int>)
         case removeRoot(String, Reply<Int>)
     }
@@ -249,6 +257,8 @@ private final class Core: @unchecked Sendable {
     private var nextLostRootPoll: ContinuousClock.Instant?
     /// Directories that could not be watched for lack of permission, retried when their mode changes.
     private var unreadable: Set<String> = []
+    /// Where the listings of the `addRoot` walk under way go.
+    private var listings: RootWalk?
 
     let onEvent: (@Sendable (WatchEvent) -> Void)?
 
@@ -309,7 +319,12 @@ private final class Core: @unchecked Sendable {
 
     private func answerStopped(_ request: Request) {
         switch request {
-        case .addRoot(_, let reply): reply.send(nil)
+        case .addRoot(let walk):
+            walk.finish(
+                .failure(
+                    WatchError(
+                        code: .stopped, path: walk.root, message: "cannot watch \(walk.root): the watcher was stopped"))
+            )
         case .awaitRoot(_, let reply): reply.send(nil)
         case .removeRoot(_, let reply): reply.send(nil)
         }
@@ -326,8 +341,10 @@ private final class Core: @unchecked Sendable {
                 continue
             }
             switch request {
-            case .addRoot(let root, let reply):
-                reply.send(Result { () throws(WatchError) -> Int in try addRoot(root) })
+            case .addRoot(let walk):
+                listings = walk
+                walk.finish(Result { () throws(WatchError) -> Int in try addRoot(walk.root) })
+                listings = nil
             case .awaitRoot(let root, let reply):
                 lostRoots.insert(root)
                 // It may have appeared since the caller looked.
@@ -724,6 +741,8 @@ private final class Core: @unchecked Sendable {
             count += 1
             if !unreadable.isEmpty { unreadable.remove(dir) }
         } catch {
+            // Not listed, yet not gone: a consumer of the walk must list the tree itself.
+            if error.code != .notFound && error.code != .notADirectory { listings?.markIncomplete() }
             switch error.code {
             case .watchLimitReached:
                 let first = !limitReached.exchange(true, ordering: .relaxed)
@@ -755,9 +774,12 @@ private final class Core: @unchecked Sendable {
             }
         }
         var subdirectories: [String] = []
-        for (name, isDirectory) in listDirectory(dir) {
+        let entries = listDirectory(dir)
+        listings?.push(RootWalk.Listing(directory: dir, entries: entries))
+        for entry in entries {
+            let name = entry.name
             let child = dir == "/" ? "/" + name : dir + "/" + name
-            if isDirectory {
+            if entry.kind == .directory {
                 if synthetic { emit(.create, child, isDirectory: true) }
                 subdirectories.append(child)
             } else if synthetic {
@@ -812,8 +834,9 @@ private final class Core: @unchecked Sendable {
     private func reportContents(of top: String) {
         var stack = [top]
         while let dir = stack.popLast() {
-            for (name, isDirectory) in listDirectory(dir) {
-                let child = dir + "/" + name
+            for entry in listDirectory(dir) {
+                let child = dir + "/" + entry.name
+                let isDirectory = entry.kind == .directory
                 emit(.create, child, isDirectory: isDirectory)
                 if isDirectory {
                     stack.append(child)
@@ -824,10 +847,10 @@ private final class Core: @unchecked Sendable {
         }
     }
 
-    /// The entries of `dir` (name, is a real directory), without following symlinks. Empty if unreadable.
-    private func listDirectory(_ dir: String) -> [(String, Bool)] {
+    /// The entries of `dir`, without following symlinks. Empty if unreadable.
+    private func listDirectory(_ dir: String) -> [POSIX.Entry] {
         do {
-            return try POSIX.entries(of: dir).map { ($0.name, $0.kind == .directory) }
+            return try POSIX.entries(of: dir)
         } catch {
             if error.errno != ENOENT && error.errno != ENOTDIR {
                 logger.error(

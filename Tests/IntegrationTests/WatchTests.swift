@@ -168,6 +168,47 @@ import Testing
     }
 }
 
+extension WatchLimitTests {
+    /// The startup scan reads the watcher's walk; when the limit stops that walk short, the articles below the
+    /// unwatched directories are still there, and an edit made to one while the daemon was down is found.
+    @Test(.enabled(if: available, "needs unprivileged user namespaces"))
+    func aRestartUnderTheLimitTakesNoUnwatchedArticleForDeleted() throws {
+        let dir = try TempDir("redline-limit-restart")
+        let deep = dir.appending("articles/a/b/c/d/e/f")
+        try FileManager.default.createDirectory(at: deep, withIntermediateDirectories: true)
+        try Data("deep, version one\n".utf8).write(to: deep.appendingPathComponent("deep.txt"))
+        try Data("top\n".utf8).write(to: dir.appending("articles/top.txt"))
+        let config = dir.appending("redline.toml")
+        try """
+        [[root]]
+        path = "\(dir.appending("articles").path)"
+
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let data = dir.appending("var").path
+        let (first, firstReady) = try startUntilReady(["run", "--config", config.path, "--data-dir", data])
+        #expect(firstReady, "\(first.stderr)")
+        first.signal(SIGTERM)
+        #expect(first.waitForExit() == 0)
+        // Edited while the daemon was down, in a directory the next start cannot watch.
+        try Data("deep, version two\n".utf8).write(to: deep.appendingPathComponent("deep.txt"))
+        let script = """
+            echo 3 > /proc/sys/user/max_inotify_watches && exec "$0" run --config "$1" --data-dir "$2"
+            """
+        let (second, ready) = try startUntilReady(
+            ["--user", "--map-root-user", "sh", "-c", script, RedlineBinary.url.path, config.path, data],
+            executable: URL(fileURLWithPath: "/usr/bin/unshare"))
+        #expect(ready, "\(second.stderr)")
+        second.signal(SIGTERM)
+        #expect(second.waitForExit() == 0)
+        let records = readJSONLines(dir.appending("var/feed/changes.jsonl"))
+        let deepTypes = records.filter { $0["path"] as? String == "a/b/c/d/e/f/deep.txt" }.compactMap {
+            $0["type"] as? String
+        }
+        #expect(deepTypes == ["created", "modified"], "\(second.stderr)")
+        #expect(!records.contains { $0["type"] as? String == "deleted" })
+    }
+}
+
 /// A file the daemon may not read is logged once, gets no record, and stops nothing.
 @Suite struct PermissionTests {
     static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
