@@ -76,7 +76,6 @@ let package = Package(
                 "RedlineDiff", "RedlineFeed", "RedlineWatcher", "RedlineState", "RedlinePOSIX", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

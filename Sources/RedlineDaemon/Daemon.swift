@@ -3,16 +3,18 @@ import Logging
 import RedlineFeed
 import RedlineState
 import RedlineWatcher
-import ServiceLifecycle
-import UnixSignals
 
-/// `redline run`: the watcher, the pipeline and systemd's notify protocol, as one `Service`.
+/// `redline run`: the watcher, the pipeline and systemd's notify protocol.
 ///
-/// Threads: libinotifytools runs on the watcher's own thread; the pipeline (settle, read, diff,
-/// feed append, state update) runs on one dedicated thread because it blocks on disk I/O and
-/// `fdatasync`, which must not stall Swift's cooperative pool. Events, SIGHUP and shutdown reach
-/// the pipeline through an `Inbox`.
-public final class Daemon: Service, Sendable {
+/// Threads, and no others: libinotifytools runs on the watcher's own thread; the pipeline (settle, read, diff,
+/// feed append, state update) runs on the caller's; signals are taken by one thread in `sigwaitinfo`; the feed
+/// gzips sealed segments on one of its own. Events, SIGHUP and shutdown reach the pipeline through an `Inbox`.
+///
+/// The daemon uses neither Swift concurrency nor libdispatch queues, unlike the rest of the command (and
+/// swift-service-lifecycle, whose graceful shutdown this reproduces): on Linux the first worker either of them
+/// starts arms libdispatch's one-second workqueue monitor for the life of the process, and an idle daemon must
+/// not wake at all (issue 11).
+public final class Daemon: Sendable {
     private let config: DaemonConfig
     private let reload: @Sendable () throws(DaemonError) -> DaemonConfig
     private let setLogLevel: @Sendable (String) -> Void
@@ -35,43 +37,20 @@ public final class Daemon: Service, Sendable {
         self.logger = logger
     }
 
-    /// Opens the feed and state, reconciles, reports ready, and runs until graceful shutdown or cancellation.
+    /// Opens the feed and state, reconciles, reports ready, and runs on the calling thread until SIGTERM or SIGINT
+    /// (a graceful stop: the batch is committed, the feed closed cleanly) or a fatal error.
     ///
-    /// Only awaits: the pipeline thread opens the feed (recovery, `fdatasync`), the watcher (which may spin
-    /// for its library) and the state store (`quick_check`), so no blocking work runs on Swift's cooperative
-    /// pool. SIGHUP is read by a child task of this one and ends with it. A full disk under the state store
-    /// is waited out in-process (``DiskSpaceWait``), not thrown.
+    /// Call it before any other thread of the process is started: it blocks SIGTERM, SIGINT and SIGHUP in the
+    /// calling thread, so every thread started after inherits the mask and only the signal thread takes them.
+    /// SIGHUP reloads the configuration. A stop that takes longer than `shutdownBudget` (below the unit's
+    /// `TimeoutStopSec`) exits the process with status 1 instead of waiting for systemd's SIGKILL.
     ///
     /// - Throws: `DaemonError` (`.unavailable` when another process holds the feed, `.io` when a
     ///   write or `fdatasync` fails: the process must exit non-zero so systemd restarts it).
-    public func run() async throws {
+    public func run(shutdownBudget: Duration = .seconds(20)) throws {
         let inbox = Inbox(capacity: config.eventQueueCapacity, logger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) { inbox.push(.reload) }
-            }
-            try await withTaskCancellationHandler {
-                try await withGracefulShutdownHandler {
-                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                        let thread = Thread {
-                            do {
-                                try self.runPipeline(inbox: inbox)
-                                continuation.resume()
-                            } catch {
-                                continuation.resume(throwing: error)
-                            }
-                        }
-                        thread.name = "redline-pipeline"
-                        thread.start()
-                    }
-                } onGracefulShutdown: {
-                    inbox.push(.stop)
-                }
-            } onCancel: {
-                inbox.push(.stop)
-            }
-            group.cancelAll()
-        }
+        SignalThread.start(inbox: inbox, shutdownBudget: shutdownBudget, logger: logger)
+        try runPipeline(inbox: inbox)
     }
 
     /// The pipeline thread's work: open the feed, the watcher and the state store, then run the loop until

@@ -3,8 +3,6 @@ import Logging
 import RedlineFeed
 import RedlineState
 import RedlineWatcher
-import ServiceLifecycle
-import UnixSignals
 
 /// The pipeline thread's loop: settle, handle, keep systemd informed. Made and run on that thread only.
 final class Loop {

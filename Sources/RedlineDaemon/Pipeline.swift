@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 import RedlineDiff
 import RedlineFeed
@@ -64,8 +65,11 @@ final class Pipeline {
         // lists takes a few hundred milliseconds, which would stall the pipeline then (the compiled copy in
         // the data directory takes a few).
         if !config.wordLists.isEmpty {
+            // A thread, not a dispatch queue: the daemon starts no libdispatch worker (see WorkerThread).
             let lexicon = self.lexicon
-            DispatchQueue.global(qos: .utility).async { _ = lexicon.value }
+            let thread = Thread { _ = lexicon.value }
+            thread.name = "redline-lexicon"
+            thread.start()
         }
     }
 

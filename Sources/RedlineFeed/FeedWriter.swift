@@ -73,12 +73,13 @@ public final class FeedWriter: @unchecked Sendable {
     private var seq: UInt64 = 0
     private var unsynced = false
     private var lastSync = ContinuousClock.now
-    private var timer: DispatchSourceTimer?
+    /// Runs the `interval` policy's one-shot fsync timer; nil under the other policies.
+    private var timer: WorkerThread?
     private var timerArmed = false
     private var closed = false
     private var failure: FeedError?
     /// Compresses sealed segments one at a time, off the append path.
-    private let compressor = DispatchQueue(label: "redline.feed.compress", qos: .utility)
+    private let compressor = WorkerThread(name: "redline-gzip")
     /// Set by ``close()``: compression in progress gives up at its next chunk.
     private var stopping = false
 
@@ -147,7 +148,8 @@ public final class FeedWriter: @unchecked Sendable {
 
     deinit {
         // Without close() this is an unclean shutdown: no marker, so the next open checks the tail.
-        timer?.cancel()
+        timer?.stop()
+        compressor.stop()
         if activeFD >= 0 { Glibc.close(activeFD) }
         if markFD >= 0 { Glibc.close(markFD) }
         if lockFD >= 0 { Glibc.close(lockFD) }
@@ -257,11 +259,17 @@ public final class FeedWriter: @unchecked Sendable {
     /// The last seq readers may see: durable, and published in the mark.
     public var durableSeq: UInt64 { mutex.withLock { published } }
 
-    /// Creates the `interval` policy's timer, disarmed: it is armed by an append that leaves records unsynced
-    /// and fires once, so an idle writer never wakes up.
+    /// Creates the `interval` policy's timer thread, disarmed: it is armed by an append that leaves records
+    /// unsynced and fires once, so an idle writer never wakes up.
     private func startTimer(milliseconds: Int) {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "redline.feed.fsync"))
-        timer.setEventHandler { [weak self] in
+        timer = WorkerThread(name: "redline-fsync")
+    }
+
+    /// Arms the one-shot timer for `milliseconds` from now unless it is armed already (call with the lock held).
+    private func armTimerLocked(milliseconds: Int) {
+        guard let timer, !timerArmed else { return }
+        timerArmed = true
+        timer.async(after: .milliseconds(milliseconds)) { [weak self] in
             guard let self else { return }
             self.mutex.withLock {
                 self.timerArmed = false
@@ -269,15 +277,6 @@ public final class FeedWriter: @unchecked Sendable {
                 try? self.syncLocked()
             }
         }
-        timer.resume()
-        self.timer = timer
-    }
-
-    /// Arms the one-shot timer for `milliseconds` from now unless it is armed already (call with the lock held).
-    private func armTimerLocked(milliseconds: Int) {
-        guard let timer, !timerArmed else { return }
-        timerArmed = true
-        timer.schedule(deadline: .now() + .milliseconds(milliseconds), repeating: .never)
     }
 
     /// Seals the active segment: sync, rename to `changes-<firstSeq>.jsonl`, new active with `O_EXCL`, sync the directory.
@@ -426,7 +425,7 @@ public final class FeedWriter: @unchecked Sendable {
     }
 
     /// Waits until every sealed segment queued so far is compressed (or found not compressible).
-    public func awaitCompression() { compressor.sync {} }
+    public func awaitCompression() { compressor.sync() }
 
     /// Says the owner has resynced after a `redline check --repair` (``FeedRecovery/repaired``): removes the
     /// repair marker, so the next open does not report it again.
@@ -441,14 +440,15 @@ public final class FeedWriter: @unchecked Sendable {
     public func close() throws(FeedError) {
         // Compression in progress stops at its next chunk; the segment stays plain until the next open.
         mutex.withLock { stopping = true }
-        compressor.sync {}
+        compressor.sync()
         mutex.lock()
         defer { mutex.unlock() }
         guard !closed else { return }
         do {
             closed = true
-            timer?.cancel()
+            timer?.stop()
             timer = nil
+            compressor.stop()
             defer {
                 Glibc.close(activeFD)
                 activeFD = -1

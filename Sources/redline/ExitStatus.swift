@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import RedlineDaemon
 import RedlineFeed
 
@@ -44,22 +45,51 @@ enum ExitStatus {
     }
 }
 
-extension Redline {
-    /// Parses, runs, and maps whatever the subcommand throws through ``ExitStatus``.
-    static func main() async {
-        var command: (any ParsableCommand)?
+/// The process's entry point: parses, runs, and maps whatever the subcommand throws through ``ExitStatus``.
+///
+/// Synchronous on purpose: a synchronous command (`redline run`) runs on the main thread with no Swift task and
+/// no libdispatch worker in the process (their one-second workqueue monitor would wake an idle daemon); the
+/// others run as one task while the main thread services the main queue (`dispatchMain`).
+@main
+enum Entry {
+    static func main() {
+        let parsed: any ParsableCommand
         do {
-            var parsed = try parseAsRoot()
-            command = parsed
-            if var asyncCommand = parsed as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try parsed.run()
-            }
+            parsed = try Redline.parseAsRoot()
         } catch {
-            let name = command.map { type(of: $0).configuration.commandName } ?? nil
-            if let status = ExitStatus.report(error, command: name) { Glibc.exit(status) }
-            exit(withError: error)
+            fail(error, command: nil)
         }
+        guard let asyncCommand = parsed as? any AsyncParsableCommand else {
+            var command = parsed
+            do {
+                try command.run()
+            } catch {
+                fail(error, command: command)
+            }
+            Glibc.exit(0)
+        }
+        let box = CommandBox(asyncCommand)
+        Task {
+            do {
+                try await box.command.run()
+            } catch {
+                fail(error, command: box.command)
+            }
+            Glibc.exit(0)
+        }
+        dispatchMain()
     }
+
+    /// Reports `error` (ours through ``ExitStatus``, the parser's through swift-argument-parser) and exits.
+    private static func fail(_ error: any Error, command: (any ParsableCommand)?) -> Never {
+        let name = command.map { type(of: $0).configuration.commandName } ?? nil
+        if let status = ExitStatus.report(error, command: name) { Glibc.exit(status) }
+        Redline.exit(withError: error)
+    }
+}
+
+/// Hands the parsed command to the task that runs it (it is used there only).
+private final class CommandBox: @unchecked Sendable {
+    var command: any AsyncParsableCommand
+    init(_ command: any AsyncParsableCommand) { self.command = command }
 }

@@ -4,7 +4,6 @@ import ArgumentParser
 ///
 /// Each subcommand lives in its own file as an extension of this type and only parses
 /// arguments, calls one library entry point, and maps errors to an exit status.
-@main
 struct Redline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redline",

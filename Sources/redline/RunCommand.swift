@@ -3,11 +3,12 @@ import Foundation
 import Logging
 import RedlineDaemon
 import RedlineFeed
-import ServiceLifecycle
 
 extension Redline {
     /// `redline run`: the daemon.
-    struct Run: AsyncParsableCommand {
+    /// Synchronous, unlike the other commands: the daemon starts no Swift task and no libdispatch worker (see
+    /// `Daemon`), and `Entry` runs it on the main thread before any other thread exists.
+    struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run",
             abstract: "Watch article trees and append every classified edit to the feed.",
@@ -40,7 +41,7 @@ extension Redline {
         @Flag(name: .long, help: "Check the config and its roots, print the settings, exit (0 valid, 78 invalid).")
         var checkConfig = false
 
-        func run() async throws {
+        func run() throws {
             let options = self
             let load: @Sendable () throws(DaemonError) -> DaemonConfig = { () throws(DaemonError) in
                 try options.loadConfig()
@@ -59,24 +60,12 @@ extension Redline {
                         + "settle \(config.settleMilliseconds) ms, log level \(config.logLevel)")
                 return
             }
-            // A parent may have blocked signals we rely on (the mask survives exec), and then
-            // SIGHUP would stay pending forever: unblock them before any thread is started.
-            var signals = sigset_t()
-            sigemptyset(&signals)
-            for signal in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&signals, signal) }
-            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
             let logger = makeLogger(label: "redline", level: config.logLevel)
             let daemon = Daemon(
                 config: config, reload: load, setLogLevel: { LogLevel.shared.set($0) }, logger: logger)
-            // The daemon returns by itself only after a clean stop (all committed): that ends the group cleanly.
-            var configuration = ServiceGroupConfiguration(
-                services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            // Below the unit's TimeoutStopSec=30s, so the group, not systemd's SIGKILL, ends a stuck shutdown.
-            configuration.maximumGracefulShutdownDuration = .seconds(20)
-            let group = ServiceGroup(configuration: configuration)
             do {
-                try await group.run()
+                // Below the unit's TimeoutStopSec=30s, so the daemon, not systemd's SIGKILL, ends a stuck stop.
+                try daemon.run(shutdownBudget: .seconds(20))
             } catch let error as DaemonError {
                 // Logged (to the journal under systemd), then only the status is left to map.
                 logger.critical("\(error.description)")
