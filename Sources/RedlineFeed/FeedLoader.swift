@@ -56,6 +56,8 @@ struct FeedLoader {
         var activeFD: Int32
         var activeSize: Int
         var recovery: FeedRecovery
+        /// The directory still has to be synced before the first record is appended (``FeedWriter`` does it).
+        var directorySyncPending = false
     }
 
     /// The `last_seq` written by a clean ``FeedWriter/close()``, or nil if the marker is absent.
@@ -169,8 +171,16 @@ struct FeedLoader {
             if clean {
                 let cleanPath = directory + "/" + FileIO.cleanName
                 _ = try syscall({ unlink(cleanPath) }, orThrow: ioError("remove", cleanPath, fix: "check permissions"))
+                // The marker's removal must be durable before anything is appended after it (a marker that came
+                // back after a power cut would vouch for a tail it never saw), but not sooner: until then the
+                // tail is the one it vouched for. So a warm start does not wait for a directory fsync here;
+                // the writer syncs the directory before its first append.
+                loaded.directorySyncPending = true
+            } else {
+                // After a crash, renames and creations the dead writer never synced must be durable before the
+                // mark lets anyone read what they hold.
+                try FileIO.syncDirectory(directory)
             }
-            try FileIO.syncDirectory(directory)
             return loaded
         } catch {
             Glibc.close(fd)

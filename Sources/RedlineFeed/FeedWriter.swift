@@ -72,6 +72,8 @@ public final class FeedWriter: @unchecked Sendable {
     private var activeFirstSeq: UInt64 = 1
     private var seq: UInt64 = 0
     private var unsynced = false
+    /// Set at open after a clean shutdown: the directory is synced before the first append (``FeedLoader``).
+    private var directorySyncPending = false
     private var lastSync = ContinuousClock.now
     /// Runs the `interval` policy's one-shot fsync timer; nil under the other policies.
     private var timer: WorkerThread?
@@ -118,6 +120,7 @@ public final class FeedWriter: @unchecked Sendable {
             activeFirstSeq = loaded.activeFirstSeq
             activeFD = loaded.activeFD
             activeSize = loaded.activeSize
+            directorySyncPending = loaded.directorySyncPending
             let markExisted = FileIO.exists(dir + "/" + DurableMark.name)
             markFD = try FileIO.open(dir + "/" + DurableMark.name, O_RDWR | O_CREAT)
             // The mark's name must survive a power cut, or readers would take its absence for an old feed.
@@ -190,6 +193,15 @@ public final class FeedWriter: @unchecked Sendable {
             stamped[i].id = "\(feedID):\(s)"
             stamped[i].time = time
             try encoder.append(stamped[i], to: &buffer)
+        }
+        if directorySyncPending {
+            do throws(FeedError) {
+                try FileIO.syncDirectory(directory)
+            } catch {
+                failure = error  // a failed sync is final, as for fdatasync
+                throw error
+            }
+            directorySyncPending = false
         }
         if activeSize > 0 && activeSize + buffer.count > options.segmentBytes { try rotate() }
         do throws(FeedError) {

@@ -97,4 +97,34 @@ import Testing
         #expect(try life.replayEqualsTree(), "\(policy): every edit is in the feed after the cuts")
         if policy == "always" { #expect(!seen.isEmpty, "a consumer saw records as they were synced") }
     }
+
+    /// After a clean stop the next start removes the clean-shutdown marker but syncs that removal only before its
+    /// first append. A power cut after that append must neither bring the marker back to vouch for a tail it never
+    /// saw, nor lose what a consumer read.
+    @Test func aPowerCutAfterACleanRestartKeepsWhatAConsumerSaw() throws {
+        let shim = try #require(powerCutShim, "cc is needed to build Tests/IntegrationTests/Scripts/powercut.c")
+        // `never`: the second version's record reaches the disk only partly, so the start after the cut finds a
+        // torn tail, which only an unclean shutdown may have.
+        let life = try DaemonLife(fsync: "never", segmentBytes: 1 << 20)
+        let shadow = try TempDir("redline-shadow")
+        let environment = ["LD_PRELOAD": shim, "POWERCUT_DIR": life.feed, "POWERCUT_SHADOW": shadow.path]
+        #expect(try life.start(environment: environment))
+        try Data("First version.\n".utf8).write(to: life.articles.appendingPathComponent("a.txt"))
+        life.waitQuiet()
+        life.stop()
+        #expect(try life.start(environment: environment), "\(life.refusedStarts.last ?? "")")
+        try Data("Second version.\n".utf8).write(to: life.articles.appendingPathComponent("a.txt"))
+        life.waitQuiet()
+        let seen = try runRedline(["tail", "--feed", life.feed, "--from-beginning"]).stdout
+        life.kill9()
+        try powerCut(feed: life.feed, shadow: shadow.path, tornBytes: 37)
+        #expect(try life.start(environment: environment), "after the cut: \(life.refusedStarts.last ?? "")")
+        life.waitQuiet()
+        life.stop()
+        let after = try runRedline(["tail", "--feed", life.feed, "--from-beginning"]).stdout
+        #expect(after.hasPrefix(seen), "records a consumer saw were lost or replaced")
+        #expect(try life.replayEqualsTree(), "the edit after the clean restart is in the feed after the cut")
+        let check = try runRedline(["check", "--feed", life.feed])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
 }
