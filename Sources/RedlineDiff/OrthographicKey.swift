@@ -42,10 +42,19 @@ struct KeyRules: OptionSet, Hashable {
 }
 
 enum OrthographicKey {
+    /// U+FDFD ﷽, the basmala as one ligature. Unicode gives it no decomposition (it is a symbol, So), so it is
+    /// not in the NFKC table, yet it stands for exactly these four words, and normalisers (shekar's
+    /// `unify_arabic_unicode`, hazm's) write it out: ﷽ and the words written out are the same text.
+    static let bismillah: [UInt32] = "بسم الله الرحمن الرحيم".unicodeScalars.map(\.value)
+
     /// Appends the key of one scalar to `out`.
     static func append(_ v: UInt32, rules: KeyRules, to out: inout [UInt32]) {
-        if rules.contains(.nfkc), v >= 0xFB00, v <= 0xFFEF, let mapped = compatibilityTable[v] {
-            for m in mapped { appendMapped(m, rules: rules, to: &out) }
+        if rules.contains(.nfkc), v >= 0xFB00, v <= 0xFFEF,
+            let mapped = compatibilityTable[v] ?? (v == 0xFDFD ? bismillah : nil)
+        {
+            // A ligature of several words (﷽, ﷺ) keeps its spaces only where the span key keeps those between
+            // words: not under the `zwnj` rule, which joins them.
+            for m in mapped where m != 0x20 || !rules.contains(.zwnj) { appendMapped(m, rules: rules, to: &out) }
             return
         }
         appendMapped(v, rules: rules, to: &out)
