@@ -81,7 +81,7 @@ public final class FeedWriter: @unchecked Sendable {
     private var closed = false
     private var failure: FeedError?
     /// Compresses sealed segments one at a time, off the append path.
-    private let compressor = WorkerThread(name: "redline-gzip")
+    private let compressor = WorkerThread(name: "redline-gzip", background: true)
     /// Set by ``close()``: compression in progress gives up at its next chunk.
     private var stopping = false
 

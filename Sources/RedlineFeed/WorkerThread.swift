@@ -1,4 +1,5 @@
 import Foundation
+import RedlinePOSIX
 
 /// A thread of its own that runs jobs one at a time: now, in the order given, or once a delay has passed.
 ///
@@ -14,8 +15,13 @@ final class WorkerThread: @unchecked Sendable {
     private var stopped = false
 
     /// Starts the thread, named `name` in `top -H` (at most 15 characters).
-    init(name: String) {
-        let thread = Thread { [self] in loop() }
+    /// - Parameter background: run at nice 19, behind every other thread of the process (as libdispatch's utility
+    ///   QoS did for the queue this replaces).
+    init(name: String, background: Bool = false) {
+        let thread = Thread { [self] in
+            if background { POSIX.yieldThreadPriority() }
+            loop()
+        }
         thread.name = name
         thread.start()
     }

@@ -144,6 +144,13 @@ public enum POSIX {
         return result
     }
 
+    /// Makes the calling thread (only it) the last to get a core: nice 19. For background work (gzipping sealed
+    /// segments) that must never delay the pipeline's reads, diffs and appends; best effort, it cannot fail.
+    public static func yieldThreadPriority() {
+        // Under Linux the nice value is per thread, and `who` 0 is the calling one (setpriority(2), BUGS).
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+    }
+
     /// `fsync` of a directory, so the names created, renamed or unlinked in it are durable.
     public static func syncDirectory(_ directory: String) throws(SystemCallError) {
         let fd = try call("open", path: directory) {
