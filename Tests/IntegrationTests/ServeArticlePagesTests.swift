@@ -104,6 +104,27 @@ import Testing
         }
     }
 
+    @Test func aVersionPastRetentionIsRebuiltFromTheSnapshot() throws {
+        let feed = try ScriptedFeed(options: FeedOptions(fsync: .always, segmentBytes: 1500, retainSegments: 1))
+        var text = Self.base
+        try feed.create("a.txt", text)
+        var last: UInt64 = 0
+        for i in 1...12 {
+            text += "\n\nبند \(i)"
+            last = try feed.edit("a.txt", text)
+        }
+        #expect(!FileManager.default.fileExists(atPath: feed.path + "/changes.00000000000000000001.jsonl"))
+        let first = try #require(try FeedReader(directory: feed.path).cursor(since: 1, strict: false).next()?.seq)
+        #expect(first > 1, "retention deleted the record that created the article")
+        let index = try TempDir("redline-serve-index")
+        let serve = try RunningServe(["--data-dir", feed.dir.path, "--index-dir", index.path])
+        #expect(eventually { (try? serve.get("/articles").status) == 200 })
+        let reply = try serve.get("/articles/a.txt/versions/\(last)")
+        #expect(reply.status == 200, "\(reply.body)")
+        #expect(reply.body == text)
+        #expect(try serve.get("/articles/a.txt/versions/1").status == 404, "not in the index any more")
+    }
+
     @Test func diffBetweenAnyTwoVersionsIsClassifiedByTheEngine() throws {
         let s = try Self.scripted()
         let serve = try Self.start(s)
