@@ -117,10 +117,10 @@ enum ArticlesRoutes {
     }
 
     /// Parses `/articles/{path}/history`'s query pairs and `Accept` header: `format=json|html` wins over
-    /// `Accept`, which picks HTML only when it names `text/html` (a browser), so tools get JSON by default.
+    /// `Accept`, which picks HTML only when it ranks `text/html` first (a browser), so tools get JSON by default.
     /// - Throws: ``ServeError`` `.badRequest` naming the parameter.
     static func parseHistory(_ pairs: [(String, String)], accept: String?) throws(ServeError) -> HistoryQuery {
-        var query = HistoryQuery(html: accept.map { $0.lowercased().contains("text/html") } ?? false)
+        var query = HistoryQuery(html: accept.map(prefersHTML) ?? false)
         for (key, value) in pairs {
             switch key {
             case "format":
@@ -143,6 +143,24 @@ enum ArticlesRoutes {
             }
         }
         return query
+    }
+
+    /// Whether an `Accept` header ranks `text/html` above JSON: a browser's `text/html,...,*/*;q=0.8` does,
+    /// curl's `*/*` does not (HTML only when asked for by name), nor `application/json, text/html;q=0.1`.
+    static func prefersHTML(_ accept: String) -> Bool {
+        var html = 0.0
+        var json = 0.0
+        for item in accept.lowercased().split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let type = parts.first else { continue }
+            let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            switch type {
+            case "text/html", "application/xhtml+xml": html = max(html, q)
+            case "application/json", "application/*", "*/*": json = max(json, q)
+            default: break
+            }
+        }
+        return html > 0 && html >= json
     }
 
     /// Parses `/articles/{path}/diff`'s `from` and `to` (both required seqs).

@@ -32,6 +32,13 @@ import Testing
         #expect(try ArticlesRoutes.parseHistory([], accept: "*/*").html == false, "curl gets JSON")
         #expect(try ArticlesRoutes.parseHistory([], accept: "text/html,application/xhtml+xml;q=0.9").html)
         #expect(try ArticlesRoutes.parseHistory([("format", "json")], accept: "text/html").html == false)
+        #expect(try ArticlesRoutes.parseHistory([], accept: "application/json, text/html;q=0.1").html == false)
+        #expect(try ArticlesRoutes.parseHistory([], accept: "text/html;q=0").html == false)
+        #expect(
+            try ArticlesRoutes.parseHistory(
+                [], accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+            )
+            .html)
         #expect(try ArticlesRoutes.parseHistory([("format", "html"), ("hide", "cosmetic")], accept: nil).hideCosmetic)
         #expect(throws: ServeError.self) { try ArticlesRoutes.parseHistory([("page", "2")], accept: nil) }
     }
