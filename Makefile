@@ -19,8 +19,10 @@ DICT_PACKAGES  := wamerican-large wbritish-large aspell-fa
 APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev $(DICT_PACKAGES)
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
-# schema, to test its migration), prometheus (promtool checks serve's /metrics).
-TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3 prometheus
+# schema, to test its migration), prometheus (promtool checks serve's /metrics), python3-feedparser
+# (validates serve's Atom feeds), chromium (renders serve's history page headless).
+TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3 prometheus python3-feedparser \
+                  chromium
 # libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback).
 BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
 

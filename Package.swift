@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "RedlineServe",
             dependencies: [
-                "RedlineFeed", "RedlinePOSIX",
+                "RedlineDiff", "RedlineFeed", "RedlinePOSIX",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -18,6 +18,9 @@ final class Loop {
     private var partiallyWatched: Set<String> = []
     private var lastWatchdog = ContinuousClock.now
     private var recentRecords: [(ContinuousClock.Instant, Int)] = []
+    private lazy var metrics = MetricsTextfile(
+        dataDirectory: pipeline.config.dataDir, feedDirectory: pipeline.feed.directory, since: pipeline.feed.lastSeq,
+        logger: logger)
 
     init(
         pipeline: Pipeline, watcher: InotifyWatcher, inbox: Inbox, notifier: SystemdNotifier,
@@ -60,6 +63,7 @@ final class Loop {
         // each directory it lists with the store as it goes: the tree is read once, as `git status` reads it.
         let walks = pipeline.config.roots.map { ($0, watcher.beginRoot($0.path)) }
         try pipeline.catchUpState()
+        _ = metrics  // counts from here: the records of the startup reconciliation too
         var stopped = false
         for (root, walk) in walks {
             if !stopped { stopped = try pipeline.reconcile(root, walk: walk) }
@@ -80,9 +84,11 @@ final class Loop {
         var nextStatus: ContinuousClock.Instant?
         var statusRecords = pipeline.recordsWritten
         var nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
+        var nextMetrics = updateMetrics()
         while true {
             let watchdogDue = notifier.watchdogInterval.map { lastWatchdog + $0 }
-            let deadline = [settler.nextDeadline, watchdogDue, nextStatus, nextRescan].compactMap { $0 }.min()
+            let deadline = [settler.nextDeadline, watchdogDue, nextStatus, nextRescan, nextMetrics].compactMap { $0 }
+                .min()
             var stopping = false
             // A test hook: while this file exists the pipeline takes nothing, so a test can make it fall behind
             // the kernel at will instead of racing it.
@@ -103,6 +109,7 @@ final class Loop {
                 return
             }
             let due = settler.due(at: .now)
+            metrics.overflowed(due.count { $0 == .overflow })
             if !due.isEmpty { try pipeline.handle(due) }
             let now = ContinuousClock.now
             if nextRescan == nil, let interval = rescanInterval { nextRescan = now + interval }
@@ -114,6 +121,7 @@ final class Loop {
                 nextRescan = rescanInterval.map { ContinuousClock.now + $0 }
             }
             keepAlive()
+            nextMetrics = updateMetrics()
             if nextStatus == nil && pipeline.recordsWritten != statusRecords { nextStatus = now + .seconds(5) }
             if let due = nextStatus, now >= due {
                 notifier.notify("STATUS=\(status())")
@@ -121,6 +129,13 @@ final class Loop {
                 nextStatus = nil
             }
         }
+    }
+
+    /// Writes `DATA/metrics/redline.prom` if a figure changed; the time to look again, or nil (idle).
+    private func updateMetrics() -> ContinuousClock.Instant? {
+        metrics.update(
+            watches: watcher.watchedDirectories, watchLimitReached: watcher.limitReached,
+            feedLastSeq: pipeline.feed.lastSeq, now: .now)
     }
 
     /// Pings systemd's watchdog from the pipeline's own loop, so a stuck pipeline gets restarted.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RedlineDiff
 import RedlineFeed
 
 /// serve's own derived index of the feed: path → versions, in SQLite beside serve (never in the data
@@ -18,6 +19,12 @@ final class ArticleIndex: Sendable {
         var significance: String?
         var classes: [String]
         var fromPath: String?
+        /// The watch root the article lives under.
+        var root: String = ""
+        /// The classified edits, as the record carries them (empty for created, deleted and the rest).
+        var changes: [Change] = []
+        /// Size in bytes of the version after the change, when it has text.
+        var size: Int?
     }
 
     /// One current article with its last change, as `/articles` lists it.
@@ -30,6 +37,9 @@ final class ArticleIndex: Sendable {
     private let queue: DatabaseQueue
     /// The index file.
     let path: String
+    /// The layout of the tables; an index of another layout is dropped and rebuilt from the feed (it is a cache).
+    /// 2: versions carry their classified edits and size (the history page and Atom show the edits).
+    static let schemaVersion = 2
 
     /// Opens (creating) the index in `directory`; an index of another feed is emptied.
     /// - Throws: ``ServeError`` `.config` when it cannot be opened.
@@ -44,12 +54,19 @@ final class ArticleIndex: Sendable {
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in
+                let layout = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if layout != Self.schemaVersion {
+                    try db.execute(
+                        sql: "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS version; DROP TABLE IF EXISTS article")
+                    try db.execute(sql: "PRAGMA user_version = \(Self.schemaVersion)")
+                }
                 try db.execute(
                     sql: """
                         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                         CREATE TABLE IF NOT EXISTS version (
                             seq INTEGER PRIMARY KEY, path TEXT NOT NULL, root TEXT NOT NULL, time TEXT NOT NULL,
-                            type TEXT NOT NULL, significance TEXT, classes TEXT NOT NULL, from_path TEXT);
+                            type TEXT NOT NULL, significance TEXT, classes TEXT NOT NULL, from_path TEXT,
+                            changes TEXT NOT NULL, size INTEGER);
                         CREATE INDEX IF NOT EXISTS version_path ON version (path, seq);
                         CREATE TABLE IF NOT EXISTS article (
                             path TEXT PRIMARY KEY, root TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;
@@ -82,11 +99,12 @@ final class ArticleIndex: Sendable {
             if reset { try Self.wipe(db) }
             for r in records {
                 let classes = Array(Set((r.changes ?? []).map(\.class.rawValue))).sorted().joined(separator: ",")
+                let changes = "[" + (r.changes ?? []).map { $0.json() }.joined(separator: ",") + "]"
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO version VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    sql: "INSERT OR IGNORE INTO version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         Int64(r.seq), r.path, r.root, r.time, r.type.rawValue, r.significance?.rawValue, classes,
-                        r.fromPath,
+                        r.fromPath, changes, r.after.map { Int64($0.size) },
                     ])
                 switch r.type {
                 case .created, .modified:
@@ -120,7 +138,7 @@ final class ArticleIndex: Sendable {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.path, a.root, v.seq, v.time, v.type, v.significance, v.classes, v.from_path
+                    SELECT a.path, a.root, \(Self.columns("v"))
                     FROM article a JOIN version v ON v.seq = a.seq
                     WHERE a.path >= ? AND a.path > ? AND substr(a.path, 1, ?) = ?
                     ORDER BY a.path LIMIT ?
@@ -134,19 +152,87 @@ final class ArticleIndex: Sendable {
     func history(path: String) throws -> [Version]? {
         let versions = try queue.read { db in
             try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT seq, time, type, significance, classes, from_path FROM version WHERE path = ? ORDER BY seq",
-                arguments: [path]
+                db, sql: "SELECT \(Self.columns()) FROM version WHERE path = ? ORDER BY seq", arguments: [path]
             ).map { Self.version($0, from: 0) }
         }
         return versions.isEmpty ? nil : versions
     }
 
+    /// The records that rebuild version `seq` of `path`, oldest first, ending with that version: back to the
+    /// `created` that began it, across moves (a `moved` record continues the history of its `from_path`).
+    ///
+    /// - Returns: nil when `path` has no version `seq` with text (unknown, or a `deleted` record); `complete`
+    ///   is false when the chain reaches back past what the index holds (retention: a snapshot holds the start).
+    func chain(path: String, seq: UInt64) throws -> (versions: [Version], complete: Bool)? {
+        try queue.read { db in
+            let target = try Row.fetchOne(
+                db, sql: "SELECT \(Self.columns()) FROM version WHERE path = ? AND seq = ?",
+                arguments: [path, Int64(seq)]
+            ).map { Self.version($0, from: 0) }
+            guard let target, ["created", "modified", "moved"].contains(target.type) else { return nil }
+            var chain = [target]
+            var current = target
+            var at = path
+            while current.type != "created" {
+                if current.type == "moved", let from = current.fromPath { at = from }
+                let previous = try Row.fetchOne(
+                    db,
+                    sql: "SELECT \(Self.columns()) FROM version WHERE path = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
+                    arguments: [at, Int64(current.seq)]
+                ).map { Self.version($0, from: 0) }
+                guard let previous, ["created", "modified", "moved"].contains(previous.type) else {
+                    return (chain.reversed(), false)
+                }
+                chain.append(previous)
+                current = previous
+            }
+            return (chain.reversed(), true)
+        }
+    }
+
+    /// The newest article changes (created, modified, moved, deleted), newest first, optionally only under
+    /// `path`; records below `minSignificance` are left out, those without a significance are kept (as
+    /// `/changes` does).
+    func recent(path: String?, minSignificance: Significance?, limit: Int) throws -> [(path: String, Version)] {
+        let allowed = Significance.allCases.filter { s in minSignificance.map { s >= $0 } ?? true }
+        let placeholders = allowed.map { _ in "?" }.joined(separator: ",")
+        var arguments: [any DatabaseValueConvertible] = allowed.map { $0.rawValue }
+        var sql = """
+            SELECT path, \(Self.columns()) FROM version
+            WHERE type IN ('created', 'modified', 'moved', 'deleted')
+            AND (significance IS NULL OR significance IN (\(placeholders)))
+            """
+        if let path {
+            sql += " AND path = ?"
+            arguments.append(path)
+        }
+        sql += " ORDER BY seq DESC LIMIT ?"
+        arguments.append(limit)
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+                (path: row[0], Self.version(row, from: 1))
+            }
+        }
+    }
+
+    /// The version columns ``version(_:from:)`` reads, in its order.
+    private static func columns(_ table: String? = nil) -> String {
+        let p = table.map { $0 + "." } ?? ""
+        return ["seq", "time", "type", "significance", "classes", "from_path", "root", "changes", "size"]
+            .map { p + $0 }.joined(separator: ", ")
+    }
+
+    private static let decoder = JSONDecoder()
+
     private static func version(_ row: Row, from i: Int) -> Version {
         let classes: String = row[i + 4]
+        let changes: String = row[i + 7]
+        let size: Int64? = row[i + 8]
         return Version(
             seq: UInt64(row[i] as Int64), time: row[i + 1], type: row[i + 2], significance: row[i + 3],
-            classes: classes.isEmpty ? [] : classes.split(separator: ",").map(String.init), fromPath: row[i + 5])
+            classes: classes.isEmpty ? [] : classes.split(separator: ",").map(String.init), fromPath: row[i + 5],
+            root: row[i + 6],
+            changes: changes == "[]" ? [] : (try? decoder.decode([Change].self, from: Data(changes.utf8))) ?? [],
+            size: size.map { Int($0) })
     }
 }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import RedlineDiff
 import RedlineFeed
 import ServiceLifecycle
 import Synchronization
@@ -48,12 +49,16 @@ public struct RedlineServer: Sendable {
     private let metrics: ServeMetrics
     private let logger: Logger
     private let open = Admission()
+    /// The word lists `/articles/{path}/diff` classifies with, as the daemon does (nil: the rules alone).
+    private let lexicon: LazyLexicon?
 
     /// Opens the data directory's feed.
+    /// - Parameter lexicon: the word lists for `/articles/{path}/diff` (the daemon's, so its classes agree).
     /// - Throws: ``ServeError`` `.config` when `DATA/feed` does not exist.
-    public init(options: ServeOptions, logger: Logger) throws(ServeError) {
+    public init(options: ServeOptions, lexicon: LazyLexicon? = nil, logger: Logger) throws(ServeError) {
         self.options = options
         self.logger = logger
+        self.lexicon = lexicon
         let feedID = try? FeedReader(directory: options.dataDir + "/feed").feedID()
         let index = try options.indexDir.map { dir throws(ServeError) in
             try ArticleIndex(directory: dir, feedID: feedID ?? nil)
@@ -76,7 +81,8 @@ public struct RedlineServer: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(head: hub.head))))
         }
         router.get("/articles") { request, _ in articles(request) }
-        router.get("/articles/**") { request, _ in history(request) }
+        router.get("/articles/**") { request, _ in article(request) }
+        router.get("/feed.atom") { request, _ in atom(request, path: nil) }
         router.get("/healthz") { _, _ in
             json(.ok, "{\"status\":\"ok\",\"last_seq\":\(hub.head)}\n")
         }
@@ -190,24 +196,117 @@ public struct RedlineServer: Sendable {
         }
     }
 
-    private func history(_ request: Request) -> Response {
+    private func article(_ request: Request) -> Response {
         do throws(ServeError) {
             // The path is a key in the index, never a file name.
-            let path = try ArticlesRoutes.historyPath(request.uri.path)
-            if request.uri.query.map({ !$0.isEmpty }) ?? false {
-                throw ServeError(.badRequest, "/articles/{path}/history takes no parameters")
+            let (path, resource) = try ArticlesRoutes.articleRequest(request.uri.path)
+            let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+            switch resource {
+            case .history: return try history(path, pairs, accept: request.headers[.accept])
+            case .version(let seq):
+                if !pairs.isEmpty {
+                    throw ServeError(.badRequest, "/articles/{path}/versions/{seq} takes no parameters")
+                }
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; charset=utf-8"
+                return Response(
+                    status: .ok, headers: headers,
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: try text(path, seq))))
+            case .diff:
+                let (from, to) = try ArticlesRoutes.parseDiff(pairs)
+                let diff = Differ.diff(old: try text(path, from), new: try text(path, to), lexicon: lexicon)
+                return json(.ok, ArticlesRoutes.diffJSON(path: path, from: from, to: to, diff))
+            case .atom: return atom(request, path: path)
             }
+        } catch {
+            return failure(error)
+        }
+    }
+
+    private func history(_ path: String, _ pairs: [(String, String)], accept: String?) throws(ServeError) -> Response {
+        let query = try ArticlesRoutes.parseHistory(pairs, accept: accept)
+        let versions = try versions(of: path)
+        if query.html {
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            headers[.vary] = "Accept"
+            let page = HistoryPage.render(path: path, versions, hideCosmetic: query.hideCosmetic)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        }
+        var response = json(.ok, ArticlesRoutes.historyJSON(path: path, versions))
+        response.headers[.vary] = "Accept"
+        return response
+    }
+
+    private func versions(of path: String) throws(ServeError) -> [ArticleIndex.Version] {
+        let index = try articleIndex()
+        let versions: [ArticleIndex.Version]?
+        do {
+            versions = try index.history(path: path)
+        } catch {
+            throw ServeError(.failed, "cannot read the article index \(index.path): \(error)")
+        }
+        guard let versions else { throw unknown(path) }
+        return versions
+    }
+
+    private func unknown(_ path: String) -> ServeError {
+        ServeError(.notFound, "no article \(JSONText.quote(ChangesQuery.clip(path))) in the feed")
+    }
+
+    /// The text of version `seq` of `path`, rebuilt from the feed.
+    private func text(_ path: String, _ seq: UInt64) throws(ServeError) -> String {
+        let index = try articleIndex()
+        let chain: (versions: [ArticleIndex.Version], complete: Bool)?
+        do {
+            chain = try index.chain(path: path, seq: seq)
+        } catch {
+            throw ServeError(.failed, "cannot read the article index \(index.path): \(error)")
+        }
+        guard let chain else {
+            guard (try? index.history(path: path)) ?? nil != nil else { throw unknown(path) }
+            throw ServeError(
+                .notFound,
+                "\(JSONText.quote(ChangesQuery.clip(path))) has no version with text at seq \(seq); "
+                    + "/articles/{path}/history lists its versions")
+        }
+        return try VersionText.rebuild(
+            directory: options.dataDir + "/feed", versions: chain.versions, complete: chain.complete, path: path)
+    }
+
+    // MARK: Atom
+
+    private func atom(_ request: Request, path: String?) -> Response {
+        do throws(ServeError) {
+            let query = try AtomFeed.parse(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
             let index = try articleIndex()
-            let versions: [ArticleIndex.Version]?
+            var article: (path: String, since: String)?
+            if let path {
+                let versions = try versions(of: path)
+                article = (path, versions[0].time)
+            }
+            guard let feedID = hub.feedID else {
+                throw ServeError(.unavailable, "the feed has no records yet; retry once the daemon wrote one")
+            }
+            let rows: [(path: String, ArticleIndex.Version)]
             do {
-                versions = try index.history(path: path)
+                rows = try index.recent(path: path, minSignificance: query.minSignificance, limit: query.limit)
             } catch {
                 throw ServeError(.failed, "cannot read the article index \(index.path): \(error)")
             }
-            guard let versions else {
-                throw ServeError(.notFound, "no article \(JSONText.quote(ChangesQuery.clip(path))) in the feed")
+            let items = rows.map { row in
+                // A created article's change is its text: the first 4,096 characters of it.
+                let text =
+                    row.1.type == "created"
+                    ? (try? self.text(row.path, row.1.seq)).map { String($0.prefix(4096)) } : nil
+                return AtomFeed.Item(path: row.path, version: row.1, text: text)
             }
-            return json(.ok, ArticlesRoutes.historyJSON(path: path, versions))
+            var headers = HTTPFields()
+            headers[.contentType] = "application/atom+xml; charset=utf-8"
+            let body = AtomFeed.render(
+                feedID: feedID, article: article, items: items, selfLink: String(request.uri.description),
+                now: AtomFeed.now())
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         } catch {
             return failure(error)
         }
@@ -243,10 +342,7 @@ struct CountingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             response = json(
                 .notFound,
-                ServeError(
-                    .notFound,
-                    "no such endpoint; serve answers /changes, /articles, /articles/{path}/history, /metrics and /healthz"
-                ).jsonBody)
+                ServeError(.notFound, ArticlesRoutes.endpoints).jsonBody)
         } catch let error as HTTPError {
             response = json(error.status, ServeError(.badRequest, error.body ?? "\(error.status)").jsonBody)
         }

@@ -8,7 +8,9 @@ extension Redline {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Serve the feed over HTTP (read-only): GET /changes, /articles, /metrics, /healthz.",
+            abstract:
+                "Serve the feed over HTTP (read-only): /changes, /articles and each article's history, versions, "
+                + "diff and Atom feed, /feed.atom, /metrics, /healthz.",
             discussion: """
                 A separate process from the daemon, read-only over its data directory (the feed is DATA/feed). \
                 Listens on 127.0.0.1:\(ServeSettings.defaultPort) unless [serve] listen or --listen says \
@@ -63,9 +65,13 @@ extension Redline {
                 options.port = port
             }
             let logger = makeLogger(label: "redline-serve", level: config.logLevel)
+            // The daemon's word lists, so /articles/{path}/diff classifies as the feed's records do; loaded on
+            // the first diff, not at start, and compiled into serve's own directory (never the data directory).
+            let lexicon = LexiconLoader.lazy(
+                config.wordLists, cacheDirectory: options.indexDir ?? LexiconLoader.userCacheDirectory, logger: logger)
             let server: RedlineServer
             do {
-                server = try RedlineServer(options: options, logger: logger)
+                server = try RedlineServer(options: options, lexicon: lexicon, logger: logger)
             } catch {
                 throw CLIFailure(message: error.message, status: 78)
             }
