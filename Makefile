@@ -20,9 +20,10 @@ APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev $(DICT_PACKAGES
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
 # schema, to test its migration), prometheus (promtool checks serve's /metrics), python3-feedparser
-# (validates serve's Atom feeds), chromium (renders serve's history page headless).
+# (validates serve's Atom feeds), chromium (renders serve's history page headless), postgresql (a private
+# PostgreSQL 15 for `redline ship`, run as nobody since it refuses root).
 TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3 prometheus python3-feedparser \
-                  chromium
+                  chromium postgresql
 # libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback).
 BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
 
@@ -92,6 +93,8 @@ install-files:
 	chmod 0644 $(DESTDIR)$(UNITDIR)/redline.service
 	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline-serve.service > $(DESTDIR)$(UNITDIR)/redline-serve.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/redline-serve.service
+	sed 's|/usr/local/bin/redline|$(BINDIR)/redline|g' systemd/redline-ship.service > $(DESTDIR)$(UNITDIR)/redline-ship.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/redline-ship.service
 	[ -e $(DESTDIR)$(CONFDIR)/redline.toml ] || install -m 0644 config/redline.toml $(DESTDIR)$(CONFDIR)/redline.toml
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
@@ -101,9 +104,11 @@ install-files:
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "installed; next: edit $(CONFDIR)/redline.toml, then: systemctl enable --now redline.service"
 	@echo "  and for HTTP (GET /changes, /metrics on 127.0.0.1:8640): systemctl enable --now redline-serve.service"
+	@echo "  and into PostgreSQL (set [ship] postgres first): systemctl enable --now redline-ship.service"
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/redline $(DESTDIR)$(UNITDIR)/redline.service $(DESTDIR)$(UNITDIR)/redline-serve.service \
+	  $(DESTDIR)$(UNITDIR)/redline-ship.service \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/redline $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_redline \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/redline.fish
 	@echo "kept $(CONFDIR)/redline.toml and the data directory; remove them by hand if you want them gone"

@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // `redline ship` and the --postgres readers only: the one maintained PostgreSQL client in Swift. It rides
+        // on swift-nio, which serve already builds, so its cost is its own sources.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C edge: only RedlineWatcher imports this.
@@ -94,10 +97,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `redline ship`: a local feed into PostgreSQL exactly once, and the merged history read back from there.
+        .target(
+            name: "RedlineShip",
+            dependencies: [
+                "RedlineFeed", "RedlinePOSIX",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "redline",
             dependencies: [
-                "RedlineDiff", "RedlineFeed", "RedlineDaemon", "RedlinePOSIX", "RedlineServe",
+                "RedlineDiff", "RedlineFeed", "RedlineDaemon", "RedlinePOSIX", "RedlineServe", "RedlineShip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,6 +128,7 @@ let package = Package(
         .testTarget(name: "RedlineFeedTests", dependencies: ["RedlineFeed"]),
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
+        .testTarget(name: "RedlineShipTests", dependencies: ["RedlineShip", "RedlineFeed"]),
         .testTarget(name: "RedlineServeTests", dependencies: ["RedlineServe", "RedlineFeed", "RedlineDiff"]),
         .testTarget(
             name: "RedlineDaemonTests",

@@ -70,6 +70,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var wordLists: [String] = LexiconLoader.defaultWordLists
     /// `[serve]`: what `redline serve` listens on and its limits (the daemon itself ignores it).
     public var serve = ServeSettings()
+    /// `[ship]`: where `redline ship` sends the feed (the daemon itself ignores it).
+    public var ship = ShipSettings()
 
     /// The names `log_level` and `--log-level` accept, least severe first.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -127,7 +129,7 @@ extension DaemonConfig {
         try reader.allowOnly(
             [
                 "data_dir", "settle_ms", "max_file_bytes", "rescan_interval_s", "limit_rescan_interval_s", "log_level",
-                "event_queue", "feed", "diff", "serve", "root",
+                "event_queue", "feed", "diff", "serve", "ship", "root",
             ], in: table,
             section: nil)
         if let dir = try reader.string(table, "data_dir") { config.dataDir = absolute(dir, currentDirectory) }
@@ -192,6 +194,14 @@ extension DaemonConfig {
             if let v = try reader.int(serve, "subscriber_buffer", range: 1...10_000_000) {
                 config.serve.subscriberBuffer = v
             }
+        }
+        if let ship = try reader.table(table, "ship") {
+            try reader.allowOnly(["postgres", "feed", "host", "metrics_file", "batch_size"], in: ship, section: "ship")
+            config.ship.postgres = try reader.string(ship, "postgres")
+            config.ship.feed = try reader.string(ship, "feed").map { absolute($0, currentDirectory) }
+            config.ship.host = try reader.string(ship, "host")
+            config.ship.metricsFile = try reader.string(ship, "metrics_file").map { absolute($0, currentDirectory) }
+            if let v = try reader.int(ship, "batch_size", range: 1...100_000) { config.ship.batchSize = v }
         }
         guard let roots = table["root"] else {
             throw DaemonError(

@@ -81,6 +81,14 @@ public struct FeedReplay {
     /// With one watch root in the feed, articles go to `target/<path>`; with several, to
     /// `target/<root without its leading "/">/<path>`.
     public func rebuild(to target: String) throws(FeedError) -> Report {
+        try Self.requireEmpty(target)
+        let (history, report) = try verify()
+        try Self.write(selected(history), to: target)
+        return report
+    }
+
+    /// Refuses a `target` that exists and is not empty: a rebuild writes a whole tree.
+    static func requireEmpty(_ target: String) throws(FeedError) {
         if FileIO.exists(target) {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
             guard entries.isEmpty else {
@@ -90,8 +98,10 @@ public struct FeedReplay {
                         + "directory")
             }
         }
-        let (history, report) = try verify()
-        let articles = selected(history)
+    }
+
+    /// Writes `articles` under `target`: `target/<path>` with one watch root, `target/<root>/<path>` with several.
+    static func write(_ articles: [(key: ArticleKey, value: ArticleVersion)], to target: String) throws(FeedError) {
         let roots = Set(articles.map(\.key.root))
         try FileIO.makeDirectories(target)
         for (key, version) in articles.sorted(by: { $0.key < $1.key }) {
@@ -114,10 +124,9 @@ public struct FeedReplay {
             }
             close(fd)
         }
-        return report
     }
 
-    private func selected(_ history: ArticleHistory) -> [(key: ArticleKey, value: ArticleVersion)] {
+    func selected(_ history: ArticleHistory) -> [(key: ArticleKey, value: ArticleVersion)] {
         history.articles.filter { entry in pathGlob.map { RecordFilter.glob($0, entry.key.path) } ?? true }
             .map { (key: $0.key, value: $0.value) }
     }

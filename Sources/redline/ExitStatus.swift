@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import RedlineDaemon
 import RedlineFeed
+import RedlineShip
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +22,8 @@ struct CLIFailure: Error {
 /// - `FeedError`: 1 (damaged feed, I/O, bad input), 3 (the feed was recreated, a new feed UUID: resync),
 ///   4 (the requested records were deleted by retention).
 /// - `DaemonError`: its own status (78 config, 2 unavailable, 65 damaged feed, 1 I/O, 0 stopped).
+/// - `ShipError`: 2 (fenced: another shipper ships the feed), 4 (a seq is missing locally), 65 (PostgreSQL holds
+///   different bytes for a shipped seq), 1 (anything else).
 /// - ``CLIFailure``: its status. Anything else is swift-argument-parser's to report.
 enum ExitStatus {
     /// Reports `error` for `command` and returns its status, or nil when it is not one of ours.
@@ -35,6 +38,14 @@ enum ExitStatus {
             case .feedChanged: return 3
             case .retention: return 4
             default: return 1
+            }
+        case let error as ShipError:
+            printError(error.description, command: command)
+            switch error.code {
+            case .fenced: return 2
+            case .gap: return 4
+            case .conflict: return 65
+            case .feed, .postgres, .invalidArgument: return 1
             }
         case let error as DaemonError:
             printError(error.description)

@@ -9,6 +9,6 @@ struct Redline: AsyncParsableCommand {
         commandName: "redline",
         abstract: "Watch a tree of articles and log every classified edit to a durable JSON Lines feed.",
         version: "0.1.0",
-        subcommands: [Run.self, Tail.self, Replay.self, Diff.self, Check.self, Serve.self]
+        subcommands: [Run.self, Tail.self, Replay.self, Diff.self, Check.self, Serve.self, Ship.self]
     )
 }

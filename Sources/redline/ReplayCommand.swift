@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RedlineDaemon
 import RedlineFeed
+import RedlineShip
 
 extension Redline {
     /// `redline replay`: rebuild, verify or re-emit the feed's history up to a point.
@@ -48,7 +49,21 @@ extension Redline {
         @Flag(help: "Rebuild the daemon's state store (the directory above --feed, /state) from the feed.")
         var rebuildState = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Rebuild from this PostgreSQL database alone (with --feed UUID and --to) instead of --feed.",
+                valueName: "url"))
+        var postgres: String?
+
         func validate() throws {
+            if postgres != nil {
+                guard to != nil, feed.uuid != nil, !print, !verify, !rebuildState, until == nil, untilTime == nil,
+                    since == nil
+                else {
+                    throw ValidationError("--postgres rebuilds one feed: give --feed UUID and --to DIR (and --path)")
+                }
+                return
+            }
             guard [to != nil, print, verify, rebuildState].filter({ $0 }).count == 1 else {
                 throw ValidationError("choose exactly one of --to DIR, --print, --verify, --rebuild-state")
             }
@@ -66,6 +81,16 @@ extension Redline {
         }
 
         func run() async throws {
+            if let postgres, let feedUUID = feed.uuid, let to {
+                let history = PostgresHistory(
+                    url: try PostgresURL(postgres), logger: makeLogger(label: "redline", level: "warning"))
+                let report = try await history.replay(feed: feedUUID, to: to, pathGlob: path)
+                Swift.print(
+                    "rebuilt \(report.articles) articles into \(to) from \(report.records) records "
+                        + "(up to seq \(report.lastSeq)) of feed \(feedUUID) in PostgreSQL; \(report.versions) versions "
+                        + "verified")
+                return
+            }
             let directory = try feed.checked(command: "replay")
             if rebuildState { return try rebuildStateStore(feed: directory) }
             var replay = FeedReplay(directory: directory)

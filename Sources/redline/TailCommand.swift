@@ -3,14 +3,22 @@ import Foundation
 import RedlineDaemon
 import RedlineDiff
 import RedlineFeed
+import RedlineShip
 
 /// `--feed DIR`, shared by the feed readers.
 struct FeedDirectoryOption: ParsableArguments {
     @Option(
         name: .customLong("feed"),
         help: ArgumentHelp(
-            "The feed directory: the daemon's DATA/feed (DATA itself is refused, naming DATA/feed).", valueName: "dir"))
-    var directory = "./var/feed"
+            "The feed directory: the daemon's DATA/feed (DATA itself is refused, naming DATA/feed); with --postgres, "
+                + "a feed's UUID.", valueName: "dir"))
+    var directory = FeedDirectoryOption.defaultDirectory
+
+    /// `--feed`'s default: the feed of `make run`.
+    static let defaultDirectory = "./var/feed"
+
+    /// With `--postgres`, `--feed` names a feed by its UUID; nil when it was not given.
+    var uuid: String? { directory == Self.defaultDirectory ? nil : directory }
 
     /// The feed directory; prints one line and exits 1 when `--feed` names the daemon's data directory.
     ///
@@ -106,13 +114,25 @@ extension Redline {
         @Option(help: ArgumentHelp("Resume from, and save the position to, this file.", valueName: "file"))
         var cursorFile: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "Read the merged history of every shipped feed from this PostgreSQL database instead of --feed.",
+                valueName: "url"))
+        var postgres: String?
+
         func validate() throws {
             let starts = [since != nil, fromBeginning, fromNow].filter { $0 }.count
             guard starts <= 1 else { throw ValidationError("use only one of --since, --from-beginning, --from-now") }
+            if postgres != nil && since != nil {
+                throw ValidationError(
+                    "--since is one feed's seq; with --postgres use --cursor-file or --from-beginning")
+            }
+
             if let since, since == 0 { throw ValidationError("--since counts from 1") }
         }
 
         func run() async throws {
+            if let postgres { return try await runPostgres(postgres) }
             let directory = try feed.checked(command: "tail")
             var tail = FeedTail(directory: directory)
             if let since {
@@ -139,6 +159,25 @@ extension Redline {
             } catch {
                 throw error
             }
+        }
+
+        /// `--postgres`: every feed's records from PostgreSQL, per-feed seq cursors in `--cursor-file`.
+        private func runPostgres(_ text: String) async throws {
+            let history = PostgresHistory(
+                url: try PostgresURL(text), logger: makeLogger(label: "redline", level: "warning"))
+            let output = LineOutput()
+            let filter = RecordFilter(
+                types: Set(types), classes: Set(classes), pathGlob: path, minSignificance: minSignificance)
+            try await history.tail(
+                feed: feed.uuid, filter: filter, decode: format == .text, follow: follow, fromBeginning: fromBeginning,
+                cursorFile: cursorFile,
+                deliver: { item in
+                    if let record = item.record, format == .text {
+                        try output.write(TextLine.render(record, verbose: verbose).utf8)
+                    } else {
+                        try output.write((item.line + "\n").utf8)
+                    }
+                }, flush: output.flush)
         }
 
         /// A cursor past the feed's last seq would wait for seqs the feed already gave to nothing, or to
