@@ -407,4 +407,17 @@ extension DaemonConfig {
         }
         return try parse(toml: text, file: file, currentDirectory: currentDirectory)
     }
+
+    /// ``load(file:currentDirectory:)`` with `--data-dir` and `--log-level` applied through the config's own
+    /// checks: what the readers of a data directory (`serve`, `ship`) start from.
+    public static func load(file: String?, dataDir: String?, logLevel: String?, currentDirectory: String)
+        throws(DaemonError) -> DaemonConfig
+    {
+        var config = try load(file: file, currentDirectory: currentDirectory)
+        var overrides = ConfigOverrides()
+        overrides.dataDir = dataDir
+        overrides.logLevel = logLevel
+        try config.apply(overrides, currentDirectory: currentDirectory)
+        return config
+    }
 }

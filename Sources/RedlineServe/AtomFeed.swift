@@ -34,14 +34,7 @@ enum AtomFeed {
                 }
                 query.minSignificance = s
             case "limit":
-                guard value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(value),
-                    (1...maxLimit).contains(n)
-                else {
-                    throw ServeError(
-                        .badRequest,
-                        "limit: expected a whole number from 1 to \(maxLimit), got \"\(ChangesQuery.clip(value))\"")
-                }
-                query.limit = n
+                query.limit = try ChangesQuery.integer(value, name: "limit", range: 1...maxLimit)
             default:
                 throw ServeError(
                     .badRequest,

@@ -142,7 +142,8 @@ public struct ChangesQuery: Sendable, Equatable {
         return seq
     }
 
-    private static func integer(_ value: String, name: String, range: ClosedRange<Int>) throws(ServeError) -> Int {
+    /// A whole number in `range`, or the one 400 reason every route gives for a bad one.
+    static func integer(_ value: String, name: String, range: ClosedRange<Int>) throws(ServeError) -> Int {
         guard value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(value), range.contains(n) else {
             throw bad(name, expected: "a whole number from \(range.lowerBound) to \(range.upperBound)", got: value)
         }

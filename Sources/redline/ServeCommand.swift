@@ -51,11 +51,8 @@ extension Redline {
 
         func run() async throws {
             let cwd = FileManager.default.currentDirectoryPath
-            var config = try DaemonConfig.load(file: self.config, currentDirectory: cwd)
-            var overrides = ConfigOverrides()
-            overrides.dataDir = dataDir
-            overrides.logLevel = logLevel
-            try config.apply(overrides, currentDirectory: cwd)
+            let config = try DaemonConfig.load(
+                file: self.config, dataDir: dataDir, logLevel: logLevel, currentDirectory: cwd)
             var options = ServeOptions(
                 dataDir: config.dataDir, host: config.serve.host, port: config.serve.port,
                 maxSubscribers: config.serve.maxSubscribers, subscriberBuffer: config.serve.subscriberBuffer,

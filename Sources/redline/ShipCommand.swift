@@ -65,11 +65,8 @@ extension Redline {
 
         func run() async throws {
             let cwd = FileManager.default.currentDirectoryPath
-            var config = try DaemonConfig.load(file: self.config, currentDirectory: cwd)
-            var overrides = ConfigOverrides()
-            overrides.dataDir = dataDir
-            overrides.logLevel = logLevel
-            try config.apply(overrides, currentDirectory: cwd)
+            let config = try DaemonConfig.load(
+                file: self.config, dataDir: dataDir, logLevel: logLevel, currentDirectory: cwd)
             guard let text = postgres ?? config.ship.postgres else {
                 throw CLIFailure(message: "no database: pass --postgres URL or set [ship] postgres", status: 78)
             }
