@@ -20,6 +20,9 @@ public struct ShipOptions: Sendable {
     /// How long to wait for another shipper's hold on the feed to go (a killed shipper's session ends a moment
     /// after its process) before calling this one fenced out.
     public var lockWaitSeconds = 3
+    /// How long the ship loop may go without progress (a statement PostgreSQL never answers) before its
+    /// connection is closed and opened again.
+    public var stallSeconds = 30
 
     /// Ship `feedDirectory` into `postgres`, recorded as `host`.
     public init(feedDirectory: String, postgres: PostgresURL, host: String) {
@@ -70,7 +73,11 @@ public struct Shipper: Sendable {
                 }
                 backoff = 0.25
                 metrics.up = true
-                try await ship(on: opened, metrics: &metrics)
+                let start = metrics
+                try await watched(opened, limit: .seconds(options.stallSeconds)) { heartbeat in
+                    var metrics = start
+                    try await ship(on: opened, metrics: &metrics, heartbeat: heartbeat)
+                }
                 try? await opened.close()
                 return
             } catch {
@@ -104,20 +111,23 @@ public struct Shipper: Sendable {
     }
 
     /// One connection's life: claim the feed, then ship batch after batch.
-    private func ship(on connection: PostgresConnection, metrics: inout ShipMetrics) async throws {
+    private func ship(on connection: PostgresConnection, metrics: inout ShipMetrics, heartbeat: Heartbeat)
+        async throws
+    {
         let reader: FeedReader
         do throws(FeedError) {
             reader = try FeedReader(directory: options.feedDirectory)
         } catch {
             throw ShipError(.feed, message: error.message)
         }
-        guard let feed = try await waitForFeedID(reader) else { return }
+        guard let feed = try await waitForFeedID(reader, heartbeat: heartbeat) else { return }
         metrics.feed = feed
         try await claim(feed, on: connection)
         var shipped = try await shippedSeq(feed, on: connection)
         let cursor = try await openCursor(reader, feed: feed, shipped: shipped, on: connection)
         let follower = try? FeedFollower(directory: reader.directory)
         while !Task.isCancelled {
+            heartbeat.beat()
             var batch: [RawRecord] = []
             do throws(FeedError) {
                 while batch.count < options.batchSize, let raw = try cursor.next() { batch.append(raw) }
@@ -143,9 +153,10 @@ public struct Shipper: Sendable {
     }
 
     /// The feed's UUID; waits for the daemon to create the feed (nil if cancelled first).
-    private func waitForFeedID(_ reader: FeedReader) async throws -> String? {
+    private func waitForFeedID(_ reader: FeedReader, heartbeat: Heartbeat) async throws -> String? {
         var logged = false
         while !Task.isCancelled {
+            heartbeat.beat()
             do throws(FeedError) {
                 if let feed = try reader.feedID() { return feed }
             } catch {
