@@ -67,6 +67,15 @@ public enum FeedCheck {
                     message: "\(file.path): segment starts at seq \(named) but the previous one ended at "
                         + "\(want - 1); a segment is missing or misnamed")
             }
+            // A running daemon may have gzipped this segment since it was listed: its .gz is in place before the
+            // plain file goes, so read that.
+            var file = file
+            let gzipped = file.path + SegmentCompression.suffix
+            if file.firstSeq != nil, !SegmentCompression.isCompressed(file.path), !FileIO.exists(file.path),
+                FileIO.exists(gzipped)
+            {
+                file.path = gzipped
+            }
             let scan = try SegmentScan.scanFile(file.path, feedID: feedID, expectedFirst: expected ?? file.firstSeq)
             report.bytes += scan.size
             if let damage = scan.result.damage,

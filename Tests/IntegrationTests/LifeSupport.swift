@@ -17,7 +17,10 @@ final class DaemonLife: @unchecked Sendable {
     private(set) var upIntervals: [(from: Double, to: Double)] = []
     let began = Date()
 
-    init(fsync: String, segmentBytes: Int, settleMs: Int = 50, retainSegments: Int = 0) throws {
+    /// - Parameter compressSealed: `[feed] compress_sealed`.
+    init(fsync: String, segmentBytes: Int, settleMs: Int = 50, retainSegments: Int = 0, compressSealed: Bool = true)
+        throws
+    {
         dir = try TempDir("redline-life")
         articles = dir.appending("articles")
         data = dir.appending("var")
@@ -32,6 +35,7 @@ final class DaemonLife: @unchecked Sendable {
             fsync_interval_ms = 100
             segment_bytes = \(segmentBytes)
             retain_segments = \(retainSegments)
+            compress_sealed = \(compressSealed)
             [[root]]
             path = "\(articles.path)"
             """

@@ -48,7 +48,11 @@ import Testing
     @Test(arguments: ["always", "interval", "never"])
     func aPowerCutNeverTakesBackARecordAConsumerSaw(policy: String) throws {
         let shim = try #require(powerCutShim, "cc is needed to build Tests/IntegrationTests/Scripts/powercut.c")
-        let life = try DaemonLife(fsync: policy, segmentBytes: 6000)
+        // Without gzip: the simulator keys what was synced by inode number, and a segment's plain file, unlinked
+        // once gzipped, frees its number for the next active segment, whose unsynced bytes the simulator would
+        // then take for the old file's (a real disk never shows a new file another file's old data). Compression
+        // under crashes is CompressionTests' part.
+        let life = try DaemonLife(fsync: policy, segmentBytes: 6000, compressSealed: false)
         let shadow = try TempDir("redline-shadow")
         let environment = ["LD_PRELOAD": shim, "POWERCUT_DIR": life.feed, "POWERCUT_SHADOW": shadow.path]
         var seen: [Int: String] = [:]
