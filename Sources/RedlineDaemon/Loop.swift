@@ -104,6 +104,7 @@ final class Loop {
                 notifier.notify("STOPPING=1")
                 // Settle nothing further: what the kernel told us so far is handled before we go.
                 try pipeline.handle(settler.due(at: .now + .seconds(86_400)))
+                try pipeline.finishStateWrites()
                 try pipeline.feed.close()
                 logger.info("stopped", metadata: ["feed.seq": "\(pipeline.feed.lastSeq)"])
                 return

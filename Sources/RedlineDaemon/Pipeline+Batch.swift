@@ -40,12 +40,39 @@ extension Pipeline {
         }
         pending.removeAll(keepingCapacity: true)
         touches.removeAll(keepingCapacity: true)
+        // The records are durable in the feed already; a store that cannot take them yet waits (full disk)
+        // and then takes exactly these updates, so it ends where the feed is. It does so on its own thread,
+        // while this one goes on; until then, `inflight` answers for the articles of the batch.
+        let (feedID, lastSeq) = (feed.feedID, feed.lastSeq)
+        let (state, retrying, batchUpdates) = (state, retryingStateWrites, updates)
+        let batch = try stateWrites.submit {
+            try retrying { try state.apply(batchUpdates, feedID: feedID, lastSeq: lastSeq) }
+        }
+        var keys = Array(overlay.keys)
+        for (key, article) in overlay { inflight[key] = (batch, article) }
+        for (key, version) in rejectedOverlay {
+            inflightRejected[key] = (batch, version)
+            keys.append(key)
+        }
+        inflightBatches.append((batch, keys))
         overlay.removeAll(keepingCapacity: true)
         rejectedOverlay.removeAll(keepingCapacity: true)
-        // The records are durable in the feed already; a store that cannot take them yet waits (full disk)
-        // and then takes exactly these updates, so it ends where the feed is.
-        let (feedID, lastSeq) = (feed.feedID, feed.lastSeq)
-        try retryingStateWrites { try state.apply(updates, feedID: feedID, lastSeq: lastSeq) }
+        forgetApplied()
+    }
+
+    /// Drops from `inflight` what the state store has applied: the store answers for it now.
+    func forgetApplied() {
+        let applied = stateWrites.appliedBatch
+        var done = 0
+        for (batch, keys) in inflightBatches {
+            guard batch <= applied else { break }
+            for key in keys {
+                if inflight[key]?.batch == batch { inflight[key] = nil }
+                if inflightRejected[key]?.batch == batch { inflightRejected[key] = nil }
+            }
+            done += 1
+        }
+        inflightBatches.removeFirst(done)
     }
 
 }

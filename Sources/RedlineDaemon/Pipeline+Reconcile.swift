@@ -20,7 +20,7 @@ extension Pipeline {
         for root in roots {
             guard let filter = filters[root.path] else { continue }
             try commit()
-            var tree = try TreeComparison(known: state.stats(root: root.path))
+            var tree = try TreeComparison(known: settledState().stats(root: root.path))
             TreeWalker.walk(under: root.path, filter: filter, logger: logger) { tree.see($0, $1) }
             if try record(tree, in: root, reason: reason) { return }
         }
@@ -39,7 +39,7 @@ extension Pipeline {
             return false
         }
         try commit()
-        var tree = try TreeComparison(known: state.stats(root: root.path))
+        var tree = try TreeComparison(known: settledState().stats(root: root.path))
         while let listing = walk.next() {
             let relative =
                 listing.directory == walk.root ? "" : String(listing.directory.dropFirst(walk.root.count + 1))
@@ -49,7 +49,7 @@ extension Pipeline {
         }
         let listedAll = (try? walk.result.get()) != nil && walk.isComplete
         if !listedAll {
-            tree = try TreeComparison(known: state.stats(root: root.path))
+            tree = try TreeComparison(known: settledState().stats(root: root.path))
             TreeWalker.walk(under: root.path, filter: filter, logger: logger) { tree.see($0, $1) }
         }
         return try record(tree, in: root, reason: nil)
@@ -111,7 +111,7 @@ extension Pipeline {
             let item = ahead.take(index)
             index += 1
             if let old = vanishedByInode[stat.inode], known[old] != nil,
-                let article = try state.article(root: root.path, path: old),
+                let article = try current(Key(root: root.path, path: old)),
                 Self.looksRenamed(article, to: root.path + "/" + path, maxBytes: config.maxFileBytes)
             {
                 vanishedByInode[stat.inode] = nil

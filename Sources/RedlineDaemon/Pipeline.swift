@@ -34,6 +34,14 @@ final class Pipeline {
     /// Rejected versions decided in the batch being built (the store keeps the committed ones),
     /// so an unchanged bad file is reported once, across restarts too.
     var rejectedOverlay: [Key: String?] = [:]
+    /// Applies committed batches to the state store on a thread of its own.
+    let stateWrites = StateWriter()
+    /// The overlays of batches durable in the feed and handed to `stateWrites`, by the batch's number, until
+    /// the store has them: what the store will say about those articles once it catches up.
+    var inflight: [Key: (batch: Int, article: ArticleState?)] = [:]
+    var inflightRejected: [Key: (batch: Int, version: String?)] = [:]
+    /// The keys of each batch in flight, oldest first, to forget them from `inflight` once applied.
+    var inflightBatches: [(batch: Int, keys: [Key])] = []
     /// Paths already logged as unreadable, so a permission problem is logged once.
     var warned: Set<Key> = []
     /// Records appended since start.
@@ -44,7 +52,8 @@ final class Pipeline {
     var checkpoint: () -> Bool = { false }
     /// Runs a state store write, and runs it again while it fails for a full disk: the daemon sets a
     /// ``DiskSpaceWait`` here. The default tries once, so the error reaches the caller.
-    var retryingStateWrites: (_ write: () throws -> Void) throws -> Void = { try $0() }
+    /// It runs on the state writer's thread.
+    var retryingStateWrites: @Sendable (_ write: () throws -> Void) throws -> Void = { try $0() }
 
     /// An article's identity.
     struct Key: Hashable {
@@ -141,15 +150,33 @@ final class Pipeline {
         return Key(root: root, path: String(absolute.dropFirst(root.count + 1)))
     }
 
+    /// The article at `key` as the feed has it: the batch being built, then the batches in flight, then the store.
     func current(_ key: Key) throws -> ArticleState? {
         if let amended = overlay[key] { return amended }
+        if let committed = inflight[key] { return committed.article }
         return try state.article(root: key.root, path: key.path)
     }
 
     func rejectedVersion(_ key: Key) throws -> String? {
         if let amended = rejectedOverlay[key] { return amended }
+        if let committed = inflightRejected[key] { return committed.version }
         return try state.rejectedVersion(root: key.root, path: key.path)
     }
+
+    /// The state store once every committed batch is applied to it, for questions about many articles at once.
+    func settledState() throws -> StateStore {
+        try stateWrites.drain()
+        forgetApplied()
+        return state
+    }
+
+    /// Waits for the state store to take every committed batch (a clean stop leaves it level with the feed).
+    func finishStateWrites() throws {
+        try commit()
+        _ = try settledState()
+    }
+
+    deinit { stateWrites.stop() }
 
     func absolute(_ key: Key) -> String { key.root + "/" + key.path }
 
@@ -295,7 +322,7 @@ final class Pipeline {
         try commit()
         guard let source = locate(from) else { return }
         guard let target = locate(to), target.root == source.root else { return try directoryRemoved(from) }
-        for article in try state.articles(root: source.root)
+        for article in try settledState().articles(root: source.root)
         where article.path.hasPrefix(source.path + "/") {
             let rest = article.path.dropFirst(source.path.count)
             try moved(from: absolute(Key(root: source.root, path: article.path)), to: to + rest)
@@ -307,7 +334,7 @@ final class Pipeline {
     private func directoryRemoved(_ path: String) throws {
         try commit()
         guard let dir = locate(path) else { return }
-        for article in try state.articles(root: dir.root) where article.path.hasPrefix(dir.path + "/") {
+        for article in try settledState().articles(root: dir.root) where article.path.hasPrefix(dir.path + "/") {
             try look(at: Key(root: article.root, path: article.path))
         }
         try commit()

@@ -74,6 +74,7 @@ extension Pipeline {
     /// Brings the state store up to the feed: rebuilds it from the feed when it is behind, from
     /// another feed, or ahead (a feed restored from backup). Stat data of unchanged articles is kept.
     func catchUpState() throws {
+        _ = try settledState()
         try retryingStateWrites { try catchUpStateOnce() }
     }
 

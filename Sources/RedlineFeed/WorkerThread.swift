@@ -3,11 +3,11 @@ import RedlinePOSIX
 
 /// A thread of its own that runs jobs one at a time: now, in the order given, or once a delay has passed.
 ///
-/// The daemon's background work (gzipping sealed segments, the `interval` fsync) runs here rather than on a
+/// The daemon's background work (gzipping sealed segments, the `interval` fsync, state store writes) runs here rather than on a
 /// libdispatch queue: on Linux, libdispatch's worker pool arms a one-second monitor timer the first time any
 /// queue or task needs a worker, and keeps it for the life of the process, so an idle daemon would wake every
 /// second. An idle `WorkerThread` waits on its condition with no timeout: it never wakes by itself.
-final class WorkerThread: @unchecked Sendable {
+public final class WorkerThread: @unchecked Sendable {
     /// Every field below is guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
@@ -17,7 +17,7 @@ final class WorkerThread: @unchecked Sendable {
     /// Starts the thread, named `name` in `top -H` (at most 15 characters).
     /// - Parameter background: run at nice 19, behind every other thread of the process (as libdispatch's utility
     ///   QoS did for the queue this replaces).
-    init(name: String, background: Bool = false) {
+    public init(name: String, background: Bool = false) {
         let thread = Thread { [self] in
             if background { POSIX.yieldThreadPriority() }
             loop()
@@ -27,7 +27,7 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Runs `job` on the thread after the jobs already given; after ``stop()``, on the caller's thread at once.
-    func async(_ job: @escaping @Sendable () -> Void) {
+    public func async(_ job: @escaping @Sendable () -> Void) {
         let queued = condition.withLock {
             guard !stopped else { return false }
             jobs.append(job)
@@ -38,7 +38,7 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Runs `job` on the thread once `delay` has passed (and the jobs due before it have run).
-    func async(after delay: Duration, _ job: @escaping @Sendable () -> Void) {
+    public func async(after delay: Duration, _ job: @escaping @Sendable () -> Void) {
         condition.withLock {
             delayed.append((ContinuousClock.now + delay, job))
             condition.signal()
@@ -46,14 +46,14 @@ final class WorkerThread: @unchecked Sendable {
     }
 
     /// Waits until every job given so far without a delay has run.
-    func sync() {
+    public func sync() {
         let done = DispatchSemaphore(value: 0)
         async { done.signal() }
         done.wait()
     }
 
     /// Ends the thread after the jobs given so far without a delay; delayed jobs not yet due never run.
-    func stop() {
+    public func stop() {
         condition.withLock {
             stopped = true
             condition.signal()
