@@ -82,6 +82,38 @@ import Testing
         #expect(try store.position().lastSeq == 1)
     }
 
+    @Test func aTextDeflatedByZlibAsOlderReleasesStoredItReadsBackWhole() throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = "ویتکاف گفت ۱۲ روز.\n\nA second paragraph.\n"
+        do {
+            let store = try StateStore(path: dbPath)
+            try store.apply([.upsert(article("a.txt", "placeholder", seq: 1))], feedID: "F", lastSeq: 1)
+        }
+        // The body as releases before libdeflate wrote it: zlib's compress2, level 6, after a 4-byte length.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = [
+            "-c",
+            "import sys, zlib; t = sys.argv[1].encode(); "
+                + "print((len(t).to_bytes(4, 'little') + zlib.compress(t, 6)).hex())",
+            text,
+        ]
+        let out = Pipe()
+        python.standardOutput = out
+        try python.run()
+        python.waitUntilExit()
+        let hex = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(hex.count > 8)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [dbPath, "UPDATE article_body SET body = X'\(hex)' WHERE path = 'a.txt'"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        #expect(try StateStore(path: dbPath).article(root: "/r", path: "a.txt")?.text == text)
+    }
+
     @Test func theStoreKeepsTextsDeflatedAndGivesThemBackWhole() throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         let paragraph = "ویتکاف، فرستادهٔ ویژهٔ ترامپ، گفت کنترل گذرگاه‌ها ۱۲ روز دیگر واگذار می‌شود.\n\n"
