@@ -94,6 +94,14 @@ def du(path):
     return int(out.split()[0])
 
 
+def wait_for_gzip(feed):
+    """Sealed segments are gzipped in the background: gives it time to finish before measuring the disk."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and any(
+            name.startswith("changes-") and (name.endswith(".jsonl") or ".tmp" in name) for name in os.listdir(feed)):
+        time.sleep(1)
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -289,7 +297,18 @@ def main():
     git_status_changed = timed(["git", "-C", tree, "status", "--porcelain"])
     proc, changed = ready_start(args.redline, config)
     row("start after 1% changed -> READY", changed, "git status (same changes)", git_status_changed, "s")
+    # Disk for the same history on both sides: Redline's feed holds the tree and the 1% of changes, and git
+    # holds the same two versions as two commits.
+    wait_for_gzip(os.path.join(data, "feed"))
     stop(proc)
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "add", "-A"], check=True, env=git_env)
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "commit", "-qm", "1%"], check=True, env=git_env)
+    subprocess.run(["git", "-C", tree, "gc", "-q"], check=True, env=git_env)
+    git_two = du(os.path.join(tree, ".git", "objects"))
+    feed_two, state_two = du(os.path.join(data, "feed")), du(os.path.join(data, "state"))
+    row("disk, the tree + 1% changed: feed + state", (feed_two + state_two) / 2**20, "git objects, same 2 versions",
+        git_two / 2**20, "MiB")
+    print(f"  feed {feed_two / 2**20:.0f} MiB, state {state_two / 2**20:.0f} MiB", flush=True)
 
     shutil.copytree(tree, new_tree, ignore=shutil.ignore_patterns(".git"))
     # git exits 1 when the trees differ, as redline does.
@@ -328,12 +347,8 @@ def main():
     after_edits_rss = status_kib(proc.pid, "VmRSS")
     print(f"  resident memory after the sustained edits: {after_edits_rss / 1024:.0f} MiB, "
           f"{after_edits_rss * 1024 / n:.0f} bytes per article", flush=True)
-    # Sealed segments are gzipped in the background: give it time to finish before measuring the disk.
     feed = os.path.join(data, "feed")
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and any(
-            name.startswith("changes-") and (name.endswith(".jsonl") or ".tmp" in name) for name in os.listdir(feed)):
-        time.sleep(1)
+    wait_for_gzip(feed)
     stop(proc)
 
     # Reading the feed back: check and replay --verify, beside wc -l and jq over the same bytes.
@@ -351,7 +366,14 @@ def main():
     state_bytes = du(os.path.join(data, "state"))
     plain_feed = sum(int(subprocess.run(f"zcat -f '{x}' | wc -c", shell=True, capture_output=True, text=True).stdout)
                      for x in segments)
-    row("disk: feed + state", (feed_bytes + state_bytes) / 2**20, "git objects (gc'd)", git_objects / 2**20, "MiB")
+    # git has no record of the sustained edits; it gets the final tree as a third commit, so this row compares
+    # every version Redline recorded with three of them in git.
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "add", "-A"], check=True, env=git_env)
+    subprocess.run(["git", "-C", tree, "-c", "gc.auto=0", "commit", "-qm", "end"], check=True, env=git_env)
+    subprocess.run(["git", "-C", tree, "gc", "-q"], check=True, env=git_env)
+    git_objects = du(os.path.join(tree, ".git", "objects"))
+    row("disk, every version of the run: feed + state", (feed_bytes + state_bytes) / 2**20,
+        "git objects, 3 of the versions", git_objects / 2**20, "MiB")
     print(f"  feed {feed_bytes / 2**20:.0f} MiB on disk ({plain_feed / 2**20:.0f} MiB uncompressed), "
           f"state {state_bytes / 2**20:.0f} MiB, tree {tree_bytes / 2**20:.0f} MiB", flush=True)
 

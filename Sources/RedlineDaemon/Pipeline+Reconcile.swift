@@ -118,7 +118,7 @@ extension Pipeline {
                 known[old] = nil
                 try moved(from: root.path + "/" + old, to: root.path + "/" + path)
             } else {
-                try look(at: Key(root: root.path, path: path), prefetched: item)
+                try look(at: Key(root: root.path, path: path), prefetched: item, untracked: true)
             }
             if try interrupted() { return true }
         }

@@ -182,8 +182,10 @@ final class Pipeline {
 
     /// Reads an article and records whatever happened to it: created, modified, deleted, rejected, or nothing.
     /// - Parameter prefetched: the file as a ``Prefetcher`` read it, instead of reading it here.
-    func look(at key: Key, prefetched: Prefetcher.Item? = nil) throws {
-        let previous = try current(key)
+    /// - Parameter untracked: the store had no article at `key` when the caller last asked it (a startup scan's
+    ///   new path), so only this batch and the batches in flight can know one: no store lookup per new file.
+    func look(at key: Key, prefetched: Prefetcher.Item? = nil, untracked: Bool = false) throws {
+        let previous = untracked ? (overlay[key] ?? inflight[key]?.article) : try current(key)
         let read = prefetched?.read ?? ArticleFile.read(absolute(key), maxBytes: config.maxFileBytes)
         switch read {
         case .missing, .notRegular:
