@@ -7,7 +7,8 @@ import RedlineFeed
 /// pipeline hands its updates here and goes on to the next one, and deflating the texts and SQLite's
 /// writes run on the second core (they were half of a cold start's pipeline thread, issue 11). The
 /// pipeline answers its own questions about an article from the batches still in flight (see
-/// `Pipeline.inflight`) until this thread has applied them.
+/// `Pipeline.inflight`) until this thread has applied them; a lookup of the store itself waits only while a
+/// batch is being applied (one SQLite connection, see `StateStore`).
 ///
 /// At most `depth` batches wait; a full disk (the write retried by ``DiskSpaceWait``) thus stops the
 /// pipeline after a few batches instead of queueing the whole feed in memory. A crash with batches in
