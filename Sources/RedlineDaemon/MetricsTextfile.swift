@@ -14,9 +14,9 @@ import RedlineFeed
 /// Records by type and class are counted from the feed itself, as any reader sees it: a cursor reads what the
 /// pipeline appended since the last turn (from the page cache, only durable records). The `fdatasync` latency
 /// comes from the feed writer, which times its own syncs (``SyncLatency``); the loop hands a copy over. The
-/// loop calls ``update(watches:watchLimitReached:feedLastSeq:syncLatency:now:)`` after each turn; the file is rewritten only when a
-/// figure changed, at most every ``interval``, so an idle daemon is never woken for it: the returned time is
-/// nil unless figures are waiting for their write (or records for their `fdatasync`).
+/// loop calls ``update(watches:watchLimitReached:feedLastSeq:syncLatency:now:)`` after each turn; the file is
+/// rewritten only when a figure changed, at most every ``interval``, so an idle daemon is never woken for it:
+/// the returned time is nil unless figures are waiting for their write (or records for their `fdatasync`).
 final class MetricsTextfile {
     /// The fewest seconds between two writes.
     static let interval: Duration = .seconds(5)
