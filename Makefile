@@ -24,8 +24,9 @@ APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev libdeflate-dev 
 # PostgreSQL 15 for `redline ship`, run as nobody since it refuses root).
 TEST_PACKAGES  := $(APT_PACKAGES) inotify-tools systemd python3-jsonschema sqlite3 prometheus python3-feedparser \
                   chromium postgresql
-# libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback).
-BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2
+# libisal2: the fastest CRC-32 for `redline check`, found at run time (zlib is the fallback). wrk and nginx-light:
+# serve's bench loads /changes with wrk beside nginx serving the same bytes as static files.
+BENCH_PACKAGES := $(TEST_PACKAGES) hyperfine jq git libisal2 wrk nginx-light
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

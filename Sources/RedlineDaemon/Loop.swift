@@ -136,7 +136,7 @@ final class Loop {
     private func updateMetrics() -> ContinuousClock.Instant? {
         metrics.update(
             watches: watcher.watchedDirectories, watchLimitReached: watcher.limitReached,
-            feedLastSeq: pipeline.feed.lastSeq, now: .now)
+            feedLastSeq: pipeline.feed.lastSeq, syncLatency: pipeline.feed.syncLatency, now: .now)
     }
 
     /// Pings systemd's watchdog from the pipeline's own loop, so a stuck pipeline gets restarted.

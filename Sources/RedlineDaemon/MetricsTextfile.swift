@@ -12,10 +12,11 @@ import RedlineFeed
 /// old one, so a reader sees the previous figures or the new ones, never half.
 ///
 /// Records by type and class are counted from the feed itself, as any reader sees it: a cursor reads what the
-/// pipeline appended since the last turn (from the page cache, only durable records). The loop calls
-/// ``update(watches:watchLimitReached:feedLastSeq:now:)`` after each turn; the file is rewritten only when a
-/// figure changed, at most every ``interval``, so an idle daemon is never woken for it: the returned time is
-/// nil unless figures are waiting for their write (or records for their `fdatasync`).
+/// pipeline appended since the last turn (from the page cache, only durable records). The `fdatasync` latency
+/// comes from the feed writer, which times its own syncs (``SyncLatency``); the loop hands a copy over. The
+/// loop calls ``update(watches:watchLimitReached:feedLastSeq:syncLatency:now:)`` after each turn; the file is
+/// rewritten only when a figure changed, at most every ``interval``, so an idle daemon is never woken for it:
+/// the returned time is nil unless figures are waiting for their write (or records for their `fdatasync`).
 final class MetricsTextfile {
     /// The fewest seconds between two writes.
     static let interval: Duration = .seconds(5)
@@ -42,6 +43,8 @@ final class MetricsTextfile {
         var lastSeq: UInt64 = 0
         /// Seconds between the last record's time and when it was counted: how far the pipeline's output lags.
         var lagSeconds: Double = 0
+        /// The feed writer's `fdatasync` latency since it was opened.
+        var syncLatency = SyncLatency()
     }
 
     /// Counts records after `since` (the feed's last seq when the daemon starts).
@@ -61,11 +64,13 @@ final class MetricsTextfile {
     /// Counts the new records and writes the file if a figure changed and the last write is old enough.
     /// - Returns: when to call again (a write waiting for ``interval``, or records not durable yet); nil: only
     ///   after the next event.
-    func update(watches: Int, watchLimitReached: Bool, feedLastSeq: UInt64, now: ContinuousClock.Instant)
-        -> ContinuousClock.Instant?
-    {
+    func update(
+        watches: Int, watchLimitReached: Bool, feedLastSeq: UInt64, syncLatency: SyncLatency,
+        now: ContinuousClock.Instant
+    ) -> ContinuousClock.Instant? {
         figures.watches = watches
         figures.watchLimitReached = watchLimitReached
+        figures.syncLatency = syncLatency
         if feedLastSeq > counted { count() }
         guard figures != written else { return feedLastSeq > counted ? now + .seconds(1) : nil }
         guard now >= nextWrite else { return nextWrite }
@@ -145,8 +150,16 @@ final class MetricsTextfile {
             # HELP redline_pipeline_lag_seconds From the last record's time to when it was counted here.
             # TYPE redline_pipeline_lag_seconds gauge
             redline_pipeline_lag_seconds \(String(format: "%.3f", f.lagSeconds))
+            # HELP redline_feed_fdatasync_seconds How long the feed's fdatasync calls took (one per group commit).
+            # TYPE redline_feed_fdatasync_seconds histogram
 
             """
+        let latency = f.syncLatency
+        for (bound, count) in zip(SyncLatency.bounds.map { "\($0)" } + ["+Inf"], latency.cumulative) {
+            out += "redline_feed_fdatasync_seconds_bucket{le=\"\(bound)\"} \(count)\n"
+        }
+        out += "redline_feed_fdatasync_seconds_sum \(String(format: "%.6f", latency.sumSeconds))\n"
+        out += "redline_feed_fdatasync_seconds_count \(latency.count)\n"
         return out
     }
 

@@ -75,6 +75,8 @@ public final class FeedWriter: @unchecked Sendable {
     /// Set at open after a clean shutdown: the directory is synced before the first append (``FeedLoader``).
     private var directorySyncPending = false
     private var lastSync = ContinuousClock.now
+    /// Every `fdatasync` of the active segment, timed; read through ``syncLatency``.
+    private var latency = SyncLatency()
     /// Runs the `interval` policy's one-shot fsync timer; nil under the other policies.
     private var timer: WorkerThread?
     private var timerArmed = false
@@ -238,6 +240,7 @@ public final class FeedWriter: @unchecked Sendable {
         if let failure { throw failure }
         let path = activePath
         let fd = activeFD
+        let started = SyncLatency.monotonicNanoseconds()
         do {
             _ = try syscall({ fdatasync(fd) }) { code in
                 FeedError(
@@ -251,6 +254,7 @@ public final class FeedWriter: @unchecked Sendable {
             logger.critical("feed sync failed", metadata: ["feed.path": "\(path)", "error": "\(error)"])
             throw error
         }
+        latency.record(nanoseconds: SyncLatency.monotonicNanoseconds() &- started)
         unsynced = false
         lastSync = .now
         try publishLocked()
@@ -270,6 +274,13 @@ public final class FeedWriter: @unchecked Sendable {
 
     /// The last seq readers may see: durable, and published in the mark.
     public var durableSeq: UInt64 { mutex.withLock { published } }
+
+    /// How long this writer's `fdatasync` calls took, since it was opened (the daemon's metrics file shows it).
+    public var syncLatency: SyncLatency {
+        // A fresh copy of the counts, so the writer's own stays uniquely referenced and its next sync does not
+        // copy on write.
+        mutex.withLock { latency.detached() }
+    }
 
     /// Creates the `interval` policy's timer thread, disarmed: it is armed by an append that leaves records
     /// unsynced and fires once, so an idle writer never wakes up.
