@@ -57,8 +57,11 @@ public struct Shipper: Sendable {
     /// - Throws: ``ShipError``: `.fenced`, `.gap`, `.conflict`, `.feed`, `.postgres`.
     public func run() async throws(ShipError) {
         var metrics = ShipMetrics(path: options.metricsFile)
-        var down = false
-        var backoff = 0.25
+        var reachability = Reachability(
+            postgres: options.postgres, logger: logger,
+            gone: "PostgreSQL is unavailable; retrying with backoff, the local feed keeps the records",
+            back: "PostgreSQL is reachable again; catching up")
+        var backoff = Backoff()
         while !Task.isCancelled {
             var connection: PostgresConnection?
             do {
@@ -66,12 +69,8 @@ public struct Shipper: Sendable {
                     configuration: options.postgres.configuration, id: 1, logger: logger)
                 connection = opened
                 try await Migrations.apply(on: opened, logger: logger)
-                if down {
-                    logger.notice(
-                        "PostgreSQL is reachable again; catching up", metadata: ["postgres": "\(options.postgres)"])
-                    down = false
-                }
-                backoff = 0.25
+                reachability.reached()
+                backoff.reset()
                 metrics.up = true
                 let start = metrics
                 try await watched(opened, limit: .seconds(options.stallSeconds)) { heartbeat in
@@ -83,31 +82,19 @@ public struct Shipper: Sendable {
             } catch {
                 if let connection { try? await connection.close() }
                 if let error = error as? ShipError { throw error }
-                if let state = sqlState(error), Self.isPermanent(state) {
+                if isPermanent(error) {
                     throw ShipError(
                         .postgres,
                         message: "PostgreSQL \(options.postgres) refused ship: \(describe(error)); fix the database "
                             + "or the role's rights and start ship again")
                 }
                 if Task.isCancelled { return }
-                if !down {
-                    logger.warning(
-                        "PostgreSQL is unavailable; retrying with backoff, the local feed keeps the records",
-                        metadata: ["postgres": "\(options.postgres)", "error": "\(describe(error))"])
-                    down = true
-                }
+                reachability.failed(error)
                 metrics.up = false
                 metrics.write(logger: logger)
-                // Full jitter between half and all of the step, so shippers of many hosts do not reconnect in step.
-                try? await Task.sleep(for: .seconds(backoff * Double.random(in: 0.5...1.0)))
-                backoff = min(backoff * 2, 5)
+                await backoff.wait()
             }
         }
-    }
-
-    /// SQLSTATE classes retrying cannot fix: syntax or access rule violations, bad data, privileges.
-    static func isPermanent(_ state: String) -> Bool {
-        ["42", "22", "28", "3D", "3F", "0A"].contains(String(state.prefix(2)))
     }
 
     /// One connection's life: claim the feed, then ship batch after batch.
