@@ -238,18 +238,22 @@ public struct Shipper: Sendable {
                         + "(another shipper moved it): fenced out before shipping seq \(first); run one shipper "
                         + "per feed", feed: feed, seq: UInt64(first))
             }
+            // OFFSET 0 keeps the planner from inlining `u.line::jsonb` into each of the nine uses of `j`: parsed
+            // once per row instead of nine times, the insert takes 60% of the time (the ship bench). The CASE
+            // skips the per-row subquery for records without changes (created, moved, deleted).
             try await connection.run(
                 """
                 INSERT INTO records (feed_uuid, seq, type, root, path, from_path, time, significance, classes, record,
                     line)
                 SELECT \(feed), u.seq, j ->> 'type', j ->> 'root', j ->> 'path', j ->> 'from_path',
                     (j ->> 'time')::timestamptz, j ->> 'significance',
-                    ARRAY(SELECT DISTINCT c ->> 'class' FROM jsonb_array_elements(
-                        CASE WHEN jsonb_typeof(j -> 'changes') = 'array' THEN j -> 'changes' ELSE '[]' END) AS c
-                        WHERE c ->> 'class' IS NOT NULL ORDER BY 1),
+                    CASE WHEN jsonb_typeof(j -> 'changes') = 'array' THEN
+                        ARRAY(SELECT DISTINCT c ->> 'class' FROM jsonb_array_elements(j -> 'changes') AS c
+                            WHERE c ->> 'class' IS NOT NULL ORDER BY 1)
+                    ELSE '{}' END,
                     j, u.line
                 FROM unnest(\(seqs)::bigint[], \(lines)::text[]) AS u (seq, line)
-                CROSS JOIN LATERAL (SELECT u.line::jsonb AS j) AS parsed
+                CROSS JOIN LATERAL (SELECT u.line::jsonb AS j OFFSET 0) AS parsed
                 ON CONFLICT (feed_uuid, seq) DO NOTHING
                 """, logger: logger)
             for try await seq in try await connection.query(

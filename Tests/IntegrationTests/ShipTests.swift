@@ -211,6 +211,19 @@ struct ShipTests {
             #expect(eventually(seconds: 60) { Self.shipped(uuid, server) == count })
             try Self.expectSame(feed.path, in: server)
         }
+        // The typed columns are the record's: classes of every modified record (this script makes wording and
+        // number edits), none for the others.
+        #expect(
+            try server.psql("SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM records, unnest(classes) AS c")
+                == "number,wording")
+        #expect(try server.psql("SELECT count(*) FROM records WHERE type = 'modified' AND classes = '{}'") == "0")
+        #expect(try server.psql("SELECT count(*) FROM records WHERE type <> 'modified' AND classes <> '{}'") == "0")
+        #expect(
+            try server.psql(
+                "SELECT count(*) FROM records WHERE type <> record ->> 'type' OR path <> record ->> 'path' "
+                    + "OR from_path IS DISTINCT FROM record ->> 'from_path' OR time <> (record ->> 'time')::timestamptz"
+            )
+                == "0")
         let last = try runRedline(resume)
         resumed += last.stdout.split(separator: "\n").map(String.init)
         let all = try feeds.flatMap { try Self.localLines($0.path) }
