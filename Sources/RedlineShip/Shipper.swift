@@ -68,7 +68,11 @@ public struct Shipper: Sendable {
                 let opened = try await PostgresConnection.connect(
                     configuration: options.postgres.configuration, id: 1, logger: logger)
                 connection = opened
-                try await Migrations.apply(on: opened, logger: logger)
+                // Under the watchdog too: a server that crashes while the migrations run can leave their await
+                // pending for good, and a shipper stuck there would never ship, nor stop on SIGTERM.
+                try await watched(opened, limit: .seconds(options.stallSeconds)) { _ in
+                    try await Migrations.apply(on: opened, logger: logger)
+                }
                 reachability.reached()
                 backoff.reset()
                 metrics.up = true
