@@ -129,19 +129,12 @@ class LineClock:
         self.thread.join(timeout=5)
 
 
-def sustained(redline, proc, feed, files, rate, seconds):
-    """Edits `rate` files a second for `seconds` (each write closed, then stamped), while `tail --follow`
-    and `inotifywait -m` each report what they see. Returns latency lists (close -> durable record;
-    close -> inotify event), the count of edits, of records seen and the daemon's CPU seconds."""
-    tail = LineClock([redline, "tail", "--feed", feed, "--follow", "--format", "json"])
-    roots = sorted({os.path.dirname(f) for f in files})
-    watcher = LineClock(["inotifywait", "-m", "-q", "-e", "close_write", "--format", "%w%f"] + roots)
-    time.sleep(2)
+def edit_at_rate(files, rate, seconds):
+    """Appends a paragraph to `rate` files a second for `seconds`, round robin over `files`, each write closed
+    on time (no catching up in bursts beyond the schedule). Returns ({path: [close times]}, start, end)."""
     written = {}
-    ticks0 = cpu_ticks(proc.pid)
     start = time.monotonic()
-    count = rate * seconds
-    for i in range(count):
+    for i in range(rate * seconds):
         due = start + i / rate
         delay = due - time.monotonic()
         if delay > 0:
@@ -150,7 +143,20 @@ def sustained(redline, proc, feed, files, rate, seconds):
         with open(path, "a", encoding="utf-8") as f:
             f.write(f"\nبند {i} افزوده شد.\n")
         written.setdefault(path, []).append(time.monotonic())
-    end = time.monotonic()
+    return written, start, time.monotonic()
+
+
+def sustained(redline, proc, feed, files, rate, seconds):
+    """Edits `rate` files a second for `seconds` (each write closed, then stamped), while `tail --follow`
+    and `inotifywait -m` each report what they see. Returns latency lists (close -> durable record;
+    close -> inotify event), the count of edits, of records seen and the daemon's CPU seconds."""
+    tail = LineClock([redline, "tail", "--feed", feed, "--follow", "--format", "json"])
+    roots = sorted({os.path.dirname(f) for f in files})
+    watcher = LineClock(["inotifywait", "-m", "-q", "-e", "close_write", "--format", "%w%f"] + roots)
+    time.sleep(2)
+    ticks0 = cpu_ticks(proc.pid)
+    count = rate * seconds
+    written, start, end = edit_at_rate(files, rate, seconds)
     deadline = end + 30
     while time.monotonic() < deadline and len(tail.lines) < count:
         time.sleep(0.2)

@@ -64,6 +64,8 @@ public struct PostgresHistory: Sendable {
 
     private let url: PostgresURL
     private let logger: Logger
+    /// How long one statement may go unanswered before a follower closes its connection and opens another.
+    public var stallSeconds = 30
 
     /// A reader of the database at `url`.
     public init(url: PostgresURL, logger: Logger) {
@@ -77,24 +79,20 @@ public struct PostgresHistory: Sendable {
     /// With `cursorFile`, `flush` runs and the position is saved after each round, so a kill repeats records and
     /// never loses one. Without a cursor file, `fromBeginning` false starts after what is committed now (feeds that
     /// appear later are followed from their first record).
+    ///
+    /// A follower outlives PostgreSQL going away: it reconnects with the shipper's backoff, logs once when the
+    /// database goes and once when it is back, and resumes every feed after the last seq it delivered (the position
+    /// is kept in memory across connections), so a restart neither skips nor repeats a record. A statement left
+    /// unanswered for ``stallSeconds`` counts as the database going away. Without `follow`, losing the database
+    /// is an error.
     /// - Throws: ``ShipError``, and what `deliver` and `flush` throw.
     public func tail(
         feed: String?, filter: RecordFilter, decode: Bool, follow: Bool, fromBeginning: Bool, cursorFile: String?,
         deliver: (Item) throws -> Void, flush: () throws -> Void
     ) async throws {
-        var cursor: PostgresCursor?
-        if let cursorFile { cursor = try PostgresCursor.load(cursorFile) }
-        let connection = try await connect()
-        defer { Task { [connection] in try? await connection.close() } }
-        if cursor == nil {
-            cursor = PostgresCursor()
-            if !fromBeginning {
-                for (uuid, shipped) in try await shippedSeqs(feed: feed, on: connection) {
-                    cursor?.delivered[uuid] = shipped
-                }
-            }
-        }
-        var position = cursor ?? PostgresCursor()
+        var position: PostgresCursor?
+        if let cursorFile { position = try PostgresCursor.load(cursorFile) }
+        if position == nil && fromBeginning { position = PostgresCursor() }
         let (wakeups, bell) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         var helpers: [Task<Void, Never>] = []
         defer { for task in helpers { task.cancel() } }
@@ -109,22 +107,68 @@ public struct PostgresHistory: Sendable {
                 })
         }
         var wakeup = wakeups.makeAsyncIterator()
+        var reachability = Reachability(
+            postgres: url, logger: logger,
+            gone: "PostgreSQL is unavailable; retrying with backoff, then resuming every feed after its last seq",
+            back: "PostgreSQL is reachable again; resuming every feed after its last seq printed")
+        var backoff = Backoff()
+        while true {
+            var connection: PostgresConnection?
+            do {
+                let opened = try await PostgresConnection.connect(
+                    configuration: url.configuration, id: 1, logger: logger)
+                connection = opened
+                reachability.reached()
+                backoff.reset()
+                try await rounds(
+                    on: opened, position: &position, feed: feed, filter: filter, decode: decode, follow: follow,
+                    cursorFile: cursorFile, wakeup: &wakeup, deliver: deliver, flush: flush)
+                Task { try? await opened.close() }
+                return
+            } catch {
+                // Not awaited: a connection the server dropped may never answer its close.
+                if let connection { Task { try? await connection.close() } }
+                if let failure = error as? DeliveryFailed { throw failure.error }
+                if error is ShipError { throw error }
+                if Task.isCancelled { return }
+                guard follow, !isPermanent(error) else {
+                    let what = connection == nil ? "cannot connect to" : "lost the connection to"
+                    throw ShipError(.postgres, message: "\(what) \(url): \(describe(error)); is PostgreSQL up?")
+                }
+                reachability.failed(error)
+                await backoff.wait()
+            }
+        }
+    }
+
+    /// What `deliver` or `flush` threw: the caller's own failure, passed through rather than retried.
+    private struct DeliveryFailed: Error {
+        var error: any Error
+    }
+
+    /// One connection's rounds: every feed's records after `position`, then (following) a wait for a wake-up.
+    ///
+    /// `position` only moves past rows already delivered, and every statement's rows arrive whole before the
+    /// first is delivered, so a connection lost at any point leaves `position` at a row boundary to resume from.
+    private func rounds(
+        on connection: PostgresConnection, position saved: inout PostgresCursor?, feed: String?,
+        filter: RecordFilter, decode: Bool, follow: Bool, cursorFile: String?,
+        wakeup: inout AsyncStream<Void>.Iterator, deliver: (Item) throws -> Void, flush: () throws -> Void
+    ) async throws {
+        if saved == nil {
+            var start = PostgresCursor()
+            for (uuid, shipped) in try await shippedSeqs(feed: feed, on: connection) {
+                start.delivered[uuid] = shipped
+            }
+            saved = start
+        }
         let decoder = JSONDecoder()
         while true {
             var progressed = false
             for (uuid, shipped) in try await shippedSeqs(feed: feed, on: connection) {
-                var last = position.delivered[uuid] ?? 0
+                var last = saved?.delivered[uuid] ?? 0
                 while last < shipped {
-                    var rows: [(Int64, String)] = []
-                    for try await row in try await connection.query(
-                        """
-                        SELECT seq, line FROM records
-                        WHERE feed_uuid = \(uuid) AND seq > \(Int64(last)) AND seq <= \(Int64(shipped))
-                        ORDER BY seq LIMIT 2000
-                        """, logger: logger
-                    ).decode((Int64, String).self) {
-                        rows.append(row)
-                    }
+                    let rows = try await page(of: uuid, after: last, through: shipped, on: connection)
                     guard !rows.isEmpty else { break }
                     for (seq, line) in rows {
                         guard UInt64(seq) == last + 1 else {
@@ -146,19 +190,46 @@ public struct PostgresHistory: Sendable {
                             }
                         }
                         if let record, !filter.matches(record) { continue }
-                        try deliver(Item(feed: uuid, seq: UInt64(seq), line: line, record: record))
+                        do {
+                            try deliver(Item(feed: uuid, seq: UInt64(seq), line: line, record: record))
+                        } catch {
+                            throw DeliveryFailed(error: error)
+                        }
                     }
-                    position.delivered[uuid] = last
+                    saved?.delivered[uuid] = last
                     progressed = true
                 }
             }
             if progressed || cursorFile.map({ !FileManager.default.fileExists(atPath: $0) }) == true {
-                try flush()
-                if let cursorFile { try position.save(cursorFile) }
+                do {
+                    try flush()
+                } catch {
+                    throw DeliveryFailed(error: error)
+                }
+                if let cursorFile, let saved { try saved.save(cursorFile) }
             }
             guard follow else { return }
             if !progressed { _ = await wakeup.next() }
             if Task.isCancelled { return }
+        }
+    }
+
+    /// Up to 2000 rows of `feed` after seq `last`, up to `shipped`, in seq order; under the stall watchdog.
+    private func page(of feed: String, after last: UInt64, through shipped: UInt64, on connection: PostgresConnection)
+        async throws -> [(Int64, String)]
+    {
+        try await watched(connection, limit: .seconds(stallSeconds)) { [logger] _ in
+            var rows: [(Int64, String)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT seq, line FROM records
+                WHERE feed_uuid = \(feed) AND seq > \(Int64(last)) AND seq <= \(Int64(shipped))
+                ORDER BY seq LIMIT 2000
+                """, logger: logger
+            ).decode((Int64, String).self) {
+                rows.append(row)
+            }
+            return rows
         }
     }
 
@@ -203,40 +274,50 @@ public struct PostgresHistory: Sendable {
 
     /// Every feed (or `feed` alone) with its committed seq, in UUID order.
     private func shippedSeqs(feed: String?, on connection: PostgresConnection) async throws -> [(String, UInt64)] {
-        var result: [(String, UInt64)] = []
         let query: PostgresQuery =
             if let feed {
                 "SELECT feed_uuid, shipped_seq FROM feeds WHERE feed_uuid = \(feed)"
             } else {
                 "SELECT feed_uuid, shipped_seq FROM feeds ORDER BY feed_uuid"
             }
-        do {
-            for try await (uuid, shipped) in try await connection.query(query, logger: logger).decode(
-                (String, Int64).self)
-            {
-                result.append((uuid, UInt64(shipped)))
+        return try await watched(connection, limit: .seconds(stallSeconds)) { [logger] _ in
+            var result: [(String, UInt64)] = []
+            do {
+                for try await (uuid, shipped) in try await connection.query(query, logger: logger).decode(
+                    (String, Int64).self)
+                {
+                    result.append((uuid, UInt64(shipped)))
+                }
+            } catch let error where sqlState(error) == "42P01" {
+                // No shipper has created the schema yet: nothing is shipped so far.
+                return []
             }
-        } catch let error where sqlState(error) == "42P01" {
-            // No shipper has created the schema yet: nothing is shipped so far.
-            return []
+            return result
         }
-        return result
     }
 
     /// Rings `bell` on every NOTIFY of ship's channel, reconnecting when the connection drops; polling covers
     /// the gaps, since a notification sent while nobody listened is gone.
     private static func listen(url: PostgresURL, logger: Logger, bell: AsyncStream<Void>.Continuation) async {
+        var backoff = Backoff()
         while !Task.isCancelled {
+            var connection: PostgresConnection?
             do {
-                let connection = try await PostgresConnection.connect(
+                let opened = try await PostgresConnection.connect(
                     configuration: url.configuration, id: 2, logger: logger)
-                try await connection.listen(on: Shipper.channel) { notifications in
+                connection = opened
+                backoff.reset()
+                // Rows committed while nobody listened rang no bell: look once now.
+                bell.yield()
+                try await opened.listen(on: Shipper.channel) { notifications in
                     for try await _ in notifications { bell.yield() }
                 }
-                try? await connection.close()
             } catch {
-                try? await Task.sleep(for: .seconds(1))
+                // The main connection logs PostgreSQL going away; this one only retries quietly.
             }
+            // A connection the server dropped must still be closed (postgres-nio asserts it), but not waited on.
+            if let connection { Task { try? await connection.close() } }
+            await backoff.wait()
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import PostgresNIO
 import Synchronization
 
-/// When the ship loop last made progress: beaten once per turn (a turn takes at most a batch's transaction, or
-/// a quarter second when the feed is idle).
+/// When a watched body last made progress: the ship loop beats it once per turn (a turn takes at most a batch's
+/// transaction, or a quarter second when the feed is idle); a body of one statement need not beat it at all.
 final class Heartbeat: Sendable {
     private let last = Mutex(ContinuousClock.now)
 
@@ -12,7 +12,8 @@ final class Heartbeat: Sendable {
     var age: Duration { last.withLock { $0.duration(to: .now) } }
 }
 
-/// The ship loop made no progress for the stall limit: its connection is closed and a new one is tried.
+/// A watched body (the ship loop, one statement of a follower) made no progress for the stall limit: its connection
+/// is closed and a new one is tried.
 struct Stalled: Error, CustomStringConvertible {
     var limit: Duration
     var description: String {
@@ -24,18 +25,19 @@ struct Stalled: Error, CustomStringConvertible {
 /// the connection is closed and ``Stalled`` is thrown at once, without waiting for `body`.
 ///
 /// An await on a connection the server dropped can stay pending for good (seen when PostgreSQL stops with
-/// `pg_ctl -m fast` during a statement); giving up on it, rather than waiting, is what lets the shipper reconnect
-/// and catch up. A batch given up on is never half shipped: its transaction dies with the connection, and the
-/// fence makes any late reply of the old connection harmless.
-func watched(
-    _ connection: PostgresConnection, limit: Duration, _ body: @escaping @Sendable (Heartbeat) async throws -> Void
-) async throws {
+/// `pg_ctl -m fast` during a statement); giving up on it, rather than waiting, is what lets the shipper and the
+/// `tail --postgres --follow` follower reconnect and catch up. A batch given up on is never half shipped: its
+/// transaction dies with the connection, and the fence makes any late reply of the old connection harmless. A
+/// result given up on is never returned: only the first outcome (the body's or the watchdog's) counts, so a
+/// follower never delivers rows of a query it already abandoned.
+func watched<T: Sendable>(
+    _ connection: PostgresConnection, limit: Duration, _ body: @escaping @Sendable (Heartbeat) async throws -> T
+) async throws -> T {
     let heartbeat = Heartbeat()
-    let outcome = Outcome()
+    let outcome = Outcome<T>()
     let work = Task { () async -> Void in
         do {
-            try await body(heartbeat)
-            outcome.finish(.success(()))
+            outcome.finish(.success(try await body(heartbeat)))
         } catch {
             outcome.finish(.failure(error))
         }
@@ -52,7 +54,7 @@ func watched(
         }
     }
     defer { watchdog.cancel() }
-    try await withTaskCancellationHandler {
+    return try await withTaskCancellationHandler {
         try await outcome.wait()
     } onCancel: {
         work.cancel()
@@ -62,17 +64,17 @@ func watched(
 }
 
 /// The first result of the work and its watchdog, handed to the one waiter.
-private final class Outcome: Sendable {
+private final class Outcome<T: Sendable>: Sendable {
     private struct State {
-        var result: Result<Void, any Error>?
-        var waiter: CheckedContinuation<Void, any Error>?
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<T, any Error>?
     }
     private let state = Mutex(State())
 
     var isFinished: Bool { state.withLock { $0.result != nil } }
 
-    func finish(_ result: Result<Void, any Error>) {
-        let waiter: CheckedContinuation<Void, any Error>? = state.withLock { state in
+    func finish(_ result: Result<T, any Error>) {
+        let waiter: CheckedContinuation<T, any Error>? = state.withLock { state in
             guard state.result == nil else { return nil }
             state.result = result
             defer { state.waiter = nil }
@@ -81,9 +83,9 @@ private final class Outcome: Sendable {
         waiter?.resume(with: result)
     }
 
-    func wait() async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let ready: Result<Void, any Error>? = state.withLock { state in
+    func wait() async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let ready: Result<T, any Error>? = state.withLock { state in
                 if let result = state.result { return result }
                 state.waiter = continuation
                 return nil

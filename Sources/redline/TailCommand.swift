@@ -163,8 +163,9 @@ extension Redline {
 
         /// `--postgres`: every feed's records from PostgreSQL, per-feed seq cursors in `--cursor-file`.
         private func runPostgres(_ text: String) async throws {
+            // notice, not warning: a follower says once when PostgreSQL is back, as it said once when it went.
             let history = PostgresHistory(
-                url: try PostgresURL(text), logger: makeLogger(label: "redline", level: "warning"))
+                url: try PostgresURL(text), logger: makeLogger(label: "redline", level: "notice"))
             let output = LineOutput()
             let filter = RecordFilter(
                 types: Set(types), classes: Set(classes), pathGlob: path, minSignificance: minSignificance)
