@@ -91,6 +91,8 @@ extension Pipeline {
     /// - Returns: true when a shutdown request stopped it (what was recorded so far is committed).
     @discardableResult
     private func record(_ tree: TreeComparison, in root: RootConfig, reason: String?) throws -> Bool {
+        stateWritesBehind = true
+        defer { stateWritesBehind = false }
         var known = tree.known
         let modifiedOnDisk = tree.modified.sorted()
         let fresh = tree.fresh.sorted { $0.0 < $1.0 }

@@ -34,8 +34,11 @@ final class Pipeline {
     /// Rejected versions decided in the batch being built (the store keeps the committed ones),
     /// so an unchanged bad file is reported once, across restarts too.
     var rejectedOverlay: [Key: String?] = [:]
-    /// Applies committed batches to the state store on a thread of its own.
+    /// Applies committed batches to the state store on a thread of its own, while `stateWritesBehind`.
     let stateWrites = StateWriter()
+    /// True during a scan (the startup reconciliation, a rescan): its batches are large and it looks no new path
+    /// up, so the store's writes run beside it on the second core. Live edits write the store at once.
+    var stateWritesBehind = false
     /// The overlays of batches durable in the feed and handed to `stateWrites`, by the batch's number, until
     /// the store has them: what the store will say about those articles once it catches up.
     var inflight: [Key: (batch: Int, article: ArticleState?)] = [:]
