@@ -14,12 +14,13 @@ final class ServeMetrics: Sendable {
     private let records: Counter
     private let bytes: Counter
     private let head: Gauge
-    /// `DATA/metrics/redline.prom`, the daemon's figures (node_exporter's textfile-collector convention).
-    let textfile: String
+    /// `DATA/metrics`: the daemon's `redline.prom` and ship's `redline-ship.prom` (node_exporter's textfile-collector
+    /// convention: every `*.prom` in the directory).
+    let textfileDirectory: String
 
     /// Metrics for the data directory `dataDir`.
     init(dataDir: String) {
-        textfile = dataDir + "/metrics/redline.prom"
+        textfileDirectory = dataDir + "/metrics"
         subscribers = registry.makeGauge(
             descriptor: Self.name("subscribers", "", "Open /changes requests that wait or stream."))
         dropped = registry.makeCounter(
@@ -61,12 +62,16 @@ final class ServeMetrics: Sendable {
     /// `count` body bytes were written.
     func sent(bytes count: Int) { bytes.increment(by: Int64(count)) }
 
-    /// The text exposition: serve's figures, then the daemon's textfile when it exists.
+    /// The text exposition: serve's figures, then each textfile of the data directory (the daemon's, ship's lag),
+    /// in name order. A writer replaces its file by rename, so a file is read whole; temp files are skipped.
     func render(head seq: UInt64) -> [UInt8] {
         head.set(Double(seq))
         var out = registry.emitToBuffer()
-        if let daemon = FileManager.default.contents(atPath: textfile), !daemon.isEmpty {
-            out += daemon
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: textfileDirectory)) ?? []
+        for name in names.sorted() where name.hasSuffix(".prom") && !name.hasPrefix(".") {
+            guard let text = FileManager.default.contents(atPath: textfileDirectory + "/" + name), !text.isEmpty
+            else { continue }
+            out += text
             if out.last != 0x0A { out.append(0x0A) }
         }
         return out
