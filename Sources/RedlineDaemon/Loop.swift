@@ -63,6 +63,8 @@ final class Loop {
         // each directory it lists with the store as it goes: the tree is read once, as `git status` reads it.
         let walks = pipeline.config.roots.map { ($0, watcher.beginRoot($0.path)) }
         try pipeline.catchUpState()
+        // Before the scan writes anything: the archive's counts are those of the store as it is now.
+        try pipeline.archive.start(state: pipeline.state)
         _ = metrics  // counts from here: the records of the startup reconciliation too
         var stopped = false
         for (root, walk) in walks {
@@ -105,6 +107,7 @@ final class Loop {
                 // Settle nothing further: what the kernel told us so far is handled before we go.
                 try pipeline.handle(settler.due(at: .now + .seconds(86_400)))
                 try pipeline.finishStateWrites()
+                pipeline.archive.save(state: pipeline.state)
                 try pipeline.feed.close()
                 logger.info("stopped", metadata: ["feed.seq": "\(pipeline.feed.lastSeq)"])
                 return

@@ -26,6 +26,11 @@ final class Pipeline {
     /// scan and awaited before READY=1, so no diff after it waits for them; compiled into DATA/cache, so only
     /// the first start builds them from the lists. `[diff] word_lists` takes effect at the next restart.
     let lexicon: LazyLexicon
+    /// How many watched articles use each word (``ArchiveCounter``): the classifier's `archive_form` evidence.
+    let archive: ArchiveCounter
+    /// The texts each record of the batch being built takes out of the archive and puts in (nil: none), handed
+    /// to `archive` once the batch is durable.
+    var archiveChanges: [(old: String?, new: String?)] = []
 
     var pending: [(record: FeedRecord, updates: [StateUpdate])] = []
     var touches: [StateUpdate] = []
@@ -71,6 +76,7 @@ final class Pipeline {
         self.logger = logger
         lexicon = LexiconLoader.lazy(
             config.wordLists, cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger)
+        archive = ArchiveCounter(cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger)
         apply(config: config)
         // Loaded beside the startup scan rather than at the first diff that needs it: building it from the
         // lists takes a few hundred milliseconds, which would stall the pipeline then (the compiled copy in
@@ -205,6 +211,7 @@ final class Pipeline {
                     type: .deleted, root: key.root, path: key.path,
                     before: VersionInfo(sha256: previous.sha256, size: Int(previous.size))),
                 [.delete(root: key.root, path: key.path)], key, nil)
+            archiveChanges.append((previous.text, nil))
         case .unreadable(let err):
             if warned.insert(key).inserted {
                 logger.warning(
@@ -265,13 +272,14 @@ final class Pipeline {
                 var record = FeedRecord(
                     type: .modified, root: key.root, path: key.path,
                     before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)), after: after)
-                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon))
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive.words))
                 emit(record, [.upsert(next)], key, next)
             } else {
                 emit(
                     FeedRecord(type: .created, root: key.root, path: key.path, after: after, content: text),
                     [.upsert(next)], key, next)
             }
+            archiveChanges.append((previous?.text, text))
         }
     }
 
@@ -297,6 +305,7 @@ final class Pipeline {
                     type: .deleted, root: destination.root, path: destination.path,
                     before: VersionInfo(sha256: replaced.sha256, size: Int(replaced.size))),
                 [.delete(root: destination.root, path: destination.path)], destination, nil)
+            archiveChanges.append((replaced.text, nil))
         }
         var record = FeedRecord(
             type: .moved, root: source.root, path: destination.path, fromPath: source.path,
@@ -310,9 +319,10 @@ final class Pipeline {
             let sha = Digest.sha256Hex(bytes)
             if sha != previous.sha256, let text = try? ArticleText.decode(bytes) {
                 record.after = VersionInfo(sha256: sha, size: bytes.count)
-                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon))
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive.words))
                 next.sha256 = sha
                 next.text = text
+                archiveChanges.append((previous.text, text))
             }
         }
         updates.append(.upsert(next))

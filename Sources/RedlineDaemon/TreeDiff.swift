@@ -41,11 +41,13 @@ public enum TreeDiff {
 
     /// Compares the articles under `old` and `new` that `filter` takes.
     /// - Parameters:
+    ///   - archive: the directory whose articles' use of each word is the classifier's `archive_form` evidence
+    ///     (`old` by default).
     ///   - jobs: how many articles are read and diffed at once (the core count by default).
     ///   - emit: called on the calling thread with each record, in path order.
     /// - Throws: ``DaemonError`` `.watch` when a tree cannot be listed; whatever `emit` throws.
     public static func run(
-        old: String, new: String, filter: ArticleFilter, lexicon: LazyLexicon? = nil,
+        old: String, new: String, filter: ArticleFilter, lexicon: LazyLexicon? = nil, archive: String? = nil,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, logger: Logger, emit: (FeedRecord) throws -> Void
     ) throws -> Summary {
         for root in [old, new] where ArticleFile.stat(root).map({ !$0.isDirectory }) ?? true {
@@ -65,6 +67,10 @@ public enum TreeDiff {
         pairs += matchMoves(old: old, new: new, onlyOld: onlyOld, onlyNew: onlyNew, before: before, after: after)
         pairs.sort { key($0) < key($1) }
 
+        // The old tree is the archive by default: how many of its articles use each word, counted the first time
+        // a diff has a change only the archive can judge.
+        let archiveDirectory = archive ?? old
+        let words = ArchiveWords(loading: { wordCounts(under: archiveDirectory, filter: filter, logger: logger) })
         var summary = Summary()
         let chunk = max(64, jobs * 16)
         var start = 0
@@ -73,7 +79,7 @@ public enum TreeDiff {
             let results = Results<FeedRecord>(count: slice.count)
             DispatchQueue.concurrentPerform(iterations: min(jobs, slice.count)) { worker in
                 for i in stride(from: worker, to: slice.count, by: min(jobs, slice.count)) {
-                    results.set(i, record(slice[i], old: old, new: new, lexicon: lexicon))
+                    results.set(i, record(slice[i], old: old, new: new, lexicon: lexicon, archive: words))
                 }
             }
             for case let record? in results.values {
@@ -84,6 +90,28 @@ public enum TreeDiff {
             start += chunk
         }
         return summary
+    }
+
+    /// The counts of the articles under `directory` that `filter` takes, read on every core: the archive of a
+    /// one-shot `redline diff`.
+    public static func wordCounts(under directory: String, filter: ArticleFilter, logger: Logger) -> [UInt64: UInt32] {
+        let paths = TreeWalker.articles(under: directory, filter: filter, logger: logger).map { directory + "/" + $0.0 }
+        let jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let partial = Results<[UInt64: UInt32]>(count: jobs)
+        DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+            var counts: [UInt64: UInt32] = [:]
+            for i in stride(from: worker, to: paths.count, by: jobs) {
+                if case .bytes(let bytes, _) = ArticleFile.read(paths[i], maxBytes: .max),
+                    let text = try? ArticleText.decode(bytes)
+                {
+                    ArchiveWords.count(ArchiveWords.words(of: text), into: &counts)
+                }
+            }
+            partial.set(worker, counts)
+        }
+        var total: [UInt64: UInt32] = [:]
+        for counts in partial.values.compactMap({ $0 }) { total.merge(counts, uniquingKeysWith: +) }
+        return total
     }
 
     /// Pairs articles only on one side whose size and sha256 are equal.
@@ -136,7 +164,9 @@ public enum TreeDiff {
     }
 
     /// The record for one pair, or nil when the article is unchanged (or vanished meanwhile).
-    private static func record(_ pair: Pair, old: String, new: String, lexicon: LazyLexicon?) -> FeedRecord? {
+    private static func record(
+        _ pair: Pair, old: String, new: String, lexicon: LazyLexicon?, archive: ArchiveWords
+    ) -> FeedRecord? {
         switch pair {
         case .both(let path):
             guard let a = read(old + "/" + path), let b = read(new + "/" + path) else { return nil }
@@ -146,7 +176,7 @@ public enum TreeDiff {
                 type: .modified, root: new, path: path,
                 before: VersionInfo(sha256: Digest.sha256Hex(a), size: a.count),
                 after: VersionInfo(sha256: Digest.sha256Hex(b), size: b.count))
-            record.attach(Differ.diff(old: oldText, new: newText, lexicon: lexicon))
+            record.attach(Differ.diff(old: oldText, new: newText, lexicon: lexicon, archive: archive))
             return record
         case .created(let path):
             guard let b = read(new + "/" + path) else { return nil }
@@ -198,7 +228,7 @@ public enum TreeDiff {
 }
 
 /// Slots filled by concurrent workers, each slot by one worker.
-private final class Results<Value>: @unchecked Sendable {
+final class Results<Value>: @unchecked Sendable {
     private var storage: [Value?]
     private let lock = NSLock()
 

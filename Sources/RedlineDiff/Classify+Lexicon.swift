@@ -9,13 +9,25 @@
 //   (دزس/درس, teh/the); close is at most 1 edit up to 4 letters, else at most max(2, L/3);
 // - a word becomes a non-word, or a non-word another non-word (names: ویتکاوف/ویتکاف): no
 //   opinion here, the distance rules decide (their `spelling` then carries `unknown_words` when
-//   the lexicon covers the script, so an editor sees that neither side is a known word).
-// A script the lexicon does not cover (no list of it loaded) gets no opinion: the rules without
-// a lexicon, unchanged.
+//   the lexicon covers the script, so an editor sees that neither side is a known word);
+// - with counts from the archive (`ArchiveWords`), a non-word that at most one article uses becomes a
+//   close form that at least 3 articles use: `spelling`, rule `archive_form`, short words included
+//   (ترپ/ترمپ): the desk's own spelling of a name restored. The archive only ever makes a change
+//   milder than the distance rules would when they cannot tell; it never decides `wording`.
+// A script the lexicon does not cover (no list of it loaded) gets only the archive's opinion: else
+// the rules without a lexicon, unchanged.
 
 /// What the lexicon says about a replacement.
 enum LexicalVerdict: Equatable {
-    case realWords, regionalVariant, typoFixed, unknownWords, noOpinion
+    case realWords, regionalVariant, typoFixed, archiveForm, unknownWords, noOpinion
+}
+
+/// What the archive's counts must show for ``LexicalVerdict/archiveForm``.
+enum ArchiveForm {
+    /// The replaced form is used by at most this many articles (the one being edited).
+    static let rareAtMost = 1
+    /// The new form is used by at least this many.
+    static let frequentAtLeast = 3
 }
 
 /// British and American spellings of one word: endings (and one inner form) that differ
@@ -84,15 +96,18 @@ extension Engine {
     /// The lexicon's verdict on replacing the words of `h.a` by those of `h.b`; `lowerA`/`lowerB`
     /// are the spans' lower-cased keys (words joined).
     func lexicalVerdict(_ h: Hunk, _ lowerA: [UInt32], _ lowerB: [UInt32]) -> LexicalVerdict {
-        guard let lexicon = lexicon?.value else { return .noOpinion }
         // Punctuation between the words, or digits: the distance rules' own signals decide.
         if lowerA.contains(0x1F) || lowerB.contains(0x1F) { return .noOpinion }
+        guard lexicon != nil || archive != nil else { return .noOpinion }
         let wordsA = wordKeys(old, h.a)
         let wordsB = wordKeys(new, h.b)
         let (joinedA, scriptA) = Lexicon.normalised(lowerA)
         let (joinedB, scriptB) = Lexicon.normalised(lowerB)
-        guard !wordsA.isEmpty, !wordsB.isEmpty, let script = scriptA, scriptB == script, lexicon.covers(script)
-        else { return .noOpinion }
+        guard !wordsA.isEmpty, !wordsB.isEmpty, let script = scriptA, scriptB == script else { return .noOpinion }
+        let single = wordsA.count == 1 && wordsB.count == 1
+        guard let lexicon = lexicon?.value, lexicon.covers(script) else {
+            return single && isArchiveForm(joinedA, joinedB) ? .archiveForm : .noOpinion
+        }
         // Words joined or split (بنیاد گزار -> بنیادگذار): each side is judged as the compound it
         // writes, so a side is known when its words written together are a word.
         let sameCount = wordsA.count == wordsB.count
@@ -103,23 +118,35 @@ extension Engine {
         let knownB = known(wordsB, joinedB)
         switch (knownA, knownB) {
         case (true, true):
-            if script == .latin, wordsA.count == 1, wordsB.count == 1, RegionalVariants.isPair(joinedA, joinedB) {
+            if script == .latin, single, RegionalVariants.isPair(joinedA, joinedB) {
                 return .regionalVariant
             }
             return .realWords
         case (false, true):
-            let minLen = min(joinedA.count, joinedB.count)
-            let maxLen = max(joinedA.count, joinedB.count)
-            let limit = maxLen <= 4 ? 1 : max(2, maxLen / 3)
-            if minLen >= 2, maxLen - minLen <= limit {
-                let d = Spelling.distance(joinedA, joinedB)
-                if d > 0, d <= limit { return .typoFixed }
-            }
-            return .noOpinion
+            return Self.isClose(joinedA, joinedB) ? .typoFixed : .noOpinion
         case (false, false):
-            return .unknownWords
+            return single && isArchiveForm(joinedA, joinedB) ? .archiveForm : .unknownWords
         case (true, false):
             return .noOpinion
         }
+    }
+
+    /// Whether `b` is near enough to `a` to be its correction: at most 1 edit up to 4 letters, else at most
+    /// max(2, L/3) for the longer length L.
+    static func isClose(_ a: [UInt32], _ b: [UInt32]) -> Bool {
+        let minLen = min(a.count, b.count)
+        let maxLen = max(a.count, b.count)
+        let limit = maxLen <= 4 ? 1 : max(2, maxLen / 3)
+        guard minLen >= 2, maxLen - minLen <= limit else { return false }
+        let d = Spelling.distance(a, b)
+        return d > 0 && d <= limit
+    }
+
+    /// Whether the archive shows `b` as the archive's form of the rare `a`: `a` used by at most one article,
+    /// `b` by at least three, and the two close.
+    func isArchiveForm(_ a: [UInt32], _ b: [UInt32]) -> Bool {
+        guard let archive, Self.isClose(a, b) else { return false }
+        return archive.articles(using: a) <= ArchiveForm.rareAtMost
+            && archive.articles(using: b) >= ArchiveForm.frequentAtLeast
     }
 }

@@ -26,6 +26,8 @@ enum ChangeRule: Equatable {
     case typoFixed
     /// `spelling`: neither side is a word of the lexicon, and they are close (ویتکاوف/ویتکاف).
     case unknownWords
+    /// `spelling`: a form at most one article of the archive uses became a close form many use (ترپ/ترمپ).
+    case archiveForm
 
     /// The rule as `Change.rule` gives it.
     var name: String {
@@ -41,6 +43,7 @@ enum ChangeRule: Equatable {
         case .regionalVariant: "regional_variant"
         case .typoFixed: "typo_fixed"
         case .unknownWords: "unknown_words"
+        case .archiveForm: "archive_form"
         }
     }
 }
@@ -253,9 +256,14 @@ extension Engine {
                 h.changeClass = .wording
                 h.rule = .realWords
                 return
-            case .regionalVariant, .typoFixed:
+            case .regionalVariant, .typoFixed, .archiveForm:
                 h.changeClass = .spelling
-                h.rule = lexical == .typoFixed ? .typoFixed : .regionalVariant
+                h.rule =
+                    switch lexical {
+                    case .typoFixed: .typoFixed
+                    case .archiveForm: .archiveForm
+                    default: .regionalVariant
+                    }
                 h.oldKey = OrthographicKey.string(keyA)
                 h.newKey = OrthographicKey.string(keyB)
                 return

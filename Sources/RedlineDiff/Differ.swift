@@ -9,7 +9,11 @@ public enum Differ {
     /// - Parameter lexicon: the words of each script, which tell a typo from a real-word change;
     ///   it is loaded only if a change needs it. Without one (or for a script it does not cover)
     ///   the classifier uses its distance rules alone.
-    public static func diff(old: String, new: String, lexicon: LazyLexicon? = nil) -> TextDiff {
+    /// - Parameter archive: how many articles of the archive use each word: a rare form fixed into one the
+    ///   archive uses often is `spelling` (rule `archive_form`), names too.
+    public static func diff(
+        old: String, new: String, lexicon: LazyLexicon? = nil, archive: ArchiveWords? = nil
+    ) -> TextDiff {
         var old = old
         var new = new
         return old.withUTF8 { o in
@@ -21,7 +25,7 @@ public enum Differ {
                             oldLength: o.count, oldHash: FNV1a.hash(o), newLength: n.count,
                             operations: o.isEmpty ? [] : [.copy(start: 0, count: o.count)]))
                 }
-                var engine = Engine(o: o, n: n, lexicon: lexicon)
+                var engine = Engine(o: o, n: n, lexicon: lexicon, archive: archive)
                 return engine.run()
             }
         }

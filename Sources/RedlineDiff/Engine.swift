@@ -81,9 +81,15 @@ struct Engine {
 
     /// The words of each script, loaded when a hunk first needs them; nil: the rules without one.
     let lexicon: LazyLexicon?
+    /// How many articles of the archive use each word; nil: no archive's evidence.
+    let archive: ArchiveWords?
 
-    init(o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>, lexicon: LazyLexicon? = nil) {
+    init(
+        o: UnsafeBufferPointer<UInt8>, n: UnsafeBufferPointer<UInt8>, lexicon: LazyLexicon? = nil,
+        archive: ArchiveWords? = nil
+    ) {
         self.lexicon = lexicon
+        self.archive = archive
         old = ComparedText(o)
         new = ComparedText(n)
         interner = Interner(capacity: 1024)

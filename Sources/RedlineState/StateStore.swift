@@ -311,6 +311,29 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Calls `body` with every article's text, in key order, as the store held them when `snapshotTaken` was
+    /// called: a second, read-only connection reads a WAL snapshot, so writes made on the store's own connection
+    /// meanwhile (from another thread, once `snapshotTaken` has run) are not in it and never wait for it.
+    /// - Throws: `StateError` when the store cannot be read or a stored text does not inflate.
+    public func forEachText(snapshotTaken: () -> Void, _ body: (String) -> Void) throws(StateError) {
+        try wrap {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let reader = try DatabaseQueue(path: path, configuration: configuration)
+            try reader.read { db in
+                // The transaction's first read takes the snapshot.
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM meta")
+                snapshotTaken()
+                let rows = try Row.fetchCursor(db, sql: "SELECT path, body FROM article_body")
+                while let row = try rows.next() {
+                    let stored: Data = row[1]
+                    guard let text = TextCodec.decode(stored) else { throw DamagedText(path: row[0]) }
+                    body(text)
+                }
+            }
+        }
+    }
+
     /// How many articles the store knows.
     public func count() throws(StateError) -> Int {
         try wrap { try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM article") ?? 0 } }

@@ -50,6 +50,14 @@ extension Redline {
             help: "With two directories: a glob to leave out (repeatable; default the daemon's editor-file globs).")
         var exclude: [String] = []
 
+        @Option(
+            name: .customLong("archive"),
+            help: ArgumentHelp(
+                "A directory of articles whose use of each word is evidence (default with two directories: OLD).",
+                discussion: "A rare form fixed into a close one that at least 3 of its articles use is spelling.",
+                valueName: "DIR"))
+        var archive: String?
+
         func run() async throws {
             // The daemon's default word lists; a missing one leaves its script to the rules without
             // a lexicon, silently: a one-shot diff's stderr is for trouble with its own files.
@@ -60,9 +68,18 @@ extension Redline {
             if ArticleFile.stat(old)?.isDirectory == true, ArticleFile.stat(new)?.isDirectory == true {
                 return try runOnTrees(lexicon: lexicon)
             }
+            if let archive, ArticleFile.stat(archive)?.isDirectory != true {
+                throw CLIFailure(message: "\(archive): --archive needs a directory of articles", status: 2)
+            }
             let oldText = try Self.load(old)
             let newText = try Self.load(new)
-            let diff = Differ.diff(old: oldText, new: newText, lexicon: lexicon)
+            let silent = quiet
+            let words = archive.map { directory in
+                ArchiveWords(loading: {
+                    TreeDiff.wordCounts(under: directory, filter: Self.filter([], []), logger: silent)
+                })
+            }
+            let diff = Differ.diff(old: oldText, new: newText, lexicon: lexicon, archive: words)
             switch format {
             case .json: print(diff.json())
             case .text: print(DiffTextRenderer(colour: isatty(1) == 1).render(diff), terminator: "")
@@ -77,9 +94,7 @@ extension Redline {
                     throw CLIFailure(message: "\"\(pattern)\" is not a valid glob: \(problem)", status: 2)
                 }
             }
-            let filter = ArticleFilter(
-                include: include.isEmpty ? RootConfig.defaultInclude : include,
-                exclude: exclude.isEmpty ? RootConfig.defaultExclude : exclude)
+            let filter = Self.filter(include, exclude)
             var logger = Logger(label: "redline.diff")
             logger.logLevel = .warning
             let output = LineOutput()
@@ -87,7 +102,9 @@ extension Redline {
             do {
                 // Not a feed: no feed UUID, id or time; seq numbers the records in output order.
                 var ordinal: UInt64 = 0
-                summary = try TreeDiff.run(old: old, new: new, filter: filter, lexicon: lexicon, logger: logger) {
+                summary = try TreeDiff.run(
+                    old: old, new: new, filter: filter, lexicon: lexicon, archive: archive, logger: logger
+                ) {
                     record in
                     var record = record
                     ordinal += 1
@@ -102,6 +119,13 @@ extension Redline {
                 throw CLIFailure(message: error.message, status: 2)
             }
             if !summary.isIdentical { throw ExitCode(1) }
+        }
+
+        /// The articles a tree's walk takes: the given globs, else the daemon's defaults.
+        static func filter(_ include: [String], _ exclude: [String]) -> ArticleFilter {
+            ArticleFilter(
+                include: include.isEmpty ? RootConfig.defaultInclude : include,
+                exclude: exclude.isEmpty ? RootConfig.defaultExclude : exclude)
         }
 
         /// Reads (through the daemon's one article reader) and decodes one file; throws one line naming it,

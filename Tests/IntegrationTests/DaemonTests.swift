@@ -82,6 +82,47 @@ import Testing
         #expect(h.daemon?.stderr.contains("stopped") == true)
     }
 
+    @Test func aRareFormFixedIntoTheNameTheArchiveWritesIsSpellingThroughRestartsAndACrash() throws {
+        // ترمپ is in no word list, and ترپ is too short for the distance rules to call a typo: only the
+        // archive (four, then more, articles writing ترمپ) shows the fix for what it is.
+        let h = try Harness()
+        for i in 0..<4 { try h.write("n\(i).txt", "دیدار ترمپ و پوتین در روز \(i)\n") }
+        try h.write("x.txt", "سخنان ترپ دربارهٔ جنگ\n")
+        try h.start()
+        #expect(h.waitForRecords(5))
+        try h.write("x.txt", "سخنان ترمپ دربارهٔ جنگ\n")
+        #expect(h.waitForRecords(6))
+        #expect(h.stop() == 0)
+        let cache = h.data.appendingPathComponent("cache/archive-words.bin")
+        #expect(FileManager.default.fileExists(atPath: cache.path))
+
+        // After a clean stop the counts come back from the cache...
+        try h.start()
+        try h.write("y.txt", "گفتهٔ ترپ\n")
+        #expect(h.waitForRecords(7))
+        try h.write("y.txt", "گفتهٔ ترمپ\n")
+        #expect(h.waitForRecords(8))
+        // ...and after a kill -9, with an article written while it was down, from the state store.
+        h.daemon?.signal(SIGKILL)
+        _ = h.daemon?.waitForExit()
+        try h.write("z.txt", "پیام ترپ\n")
+        try h.start()
+        #expect(h.waitForRecords(9))
+        try h.write("z.txt", "پیام ترمپ\n")
+        #expect(h.waitForRecords(10))
+        #expect(h.stop() == 0)
+
+        let modified = h.records.filter { $0["type"] as? String == "modified" }
+        let verdicts = modified.map { record in
+            (record["changes"] as? [[String: Any]] ?? []).map {
+                "\($0["class"] as? String ?? "?")/\($0["rule"] as? String ?? "-")"
+            }
+        }
+        #expect(modified.map { $0["path"] as? String } == ["x.txt", "y.txt", "z.txt"])
+        #expect(verdicts == Array(repeating: ["spelling/archive_form"], count: 3))
+        #expect(modified.allSatisfy { $0["significance"] as? String == "minor" })
+    }
+
     @Test func editsMadeWhileStoppedAreRecordedAtTheNextStart() throws {
         let h = try Harness()
         try h.write("a.txt", "first version\n")

@@ -44,6 +44,35 @@ import Testing
         #expect(text.stdout.contains("moved  2025/moved.txt -> archive/moved.txt"))
     }
 
+    @Test func theOldTreeIsTheArchiveAndArchiveNamesOneForTwoFiles() throws {
+        let old = try TempDir("redline-old")
+        let new = try TempDir("redline-new")
+        for i in 0..<3 {
+            try write(old, "n\(i).txt", "News from Kyiv, day \(i).\n")
+            try write(new, "n\(i).txt", "News from Kyiv, day \(i).\n")
+        }
+        try write(old, "x.txt", "Troops left Kyv on Monday.\n")
+        try write(new, "x.txt", "Troops left Kyiv on Monday.\n")
+        func verdicts(_ output: String) -> [String] {
+            output.split(separator: "\n").flatMap { line -> [String] in
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                return (object?["changes"] as? [[String: Any]] ?? []).map {
+                    "\($0["class"] as? String ?? "?")/\($0["rule"] as? String ?? "-")"
+                }
+            }
+        }
+        // Three old articles write Kyiv, none Kyv: the fix is spelling, by the archive's evidence.
+        let trees = try runRedline(["diff", "--format", "json", old.path, new.path])
+        #expect(verdicts(trees.stdout) == ["spelling/archive_form"], "\(trees.stderr)")
+        // The same two files alone: a 3-letter word is too short to call a typo.
+        let files = ["diff", "--format", "json", old.appending("x.txt").path, new.appending("x.txt").path]
+        #expect(verdicts(try runRedline(files).stdout) == ["wording/-"])
+        #expect(verdicts(try runRedline(files + ["--archive", old.path]).stdout) == ["spelling/archive_form"])
+        let missing = try runRedline(files + ["--archive", old.appending("nowhere").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nowhere: --archive needs a directory of articles"))
+    }
+
     @Test func identicalTreesExitZeroAndAFileBesideADirectoryIsAnError() throws {
         let old = try TempDir("redline-old")
         let new = try TempDir("redline-new")

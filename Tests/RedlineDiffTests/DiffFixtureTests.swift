@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: Fixture.all)
     func classifiesLikeAnEditorWould(_ fixture: Fixture) throws {
         let (old, new) = fixture.texts()
-        let diff = Differ.diff(old: old, new: new, lexicon: fixture.lazyLexicon)
+        let diff = fixture.diff()
         let classes = diff.changes.map(\.class.rawValue).sorted()
         if let expected = fixture.classes {
             #expect(
@@ -44,10 +44,7 @@ import Testing
     @Test func noSubstantiveFixtureIsReportedMilder() {
         // The worst error: a changed fact filtered out as cosmetic or minor.
         for fixture in Fixture.all where fixture.significance == "substantive" {
-            let (old, new) = fixture.texts()
-            #expect(
-                Differ.diff(old: old, new: new, lexicon: fixture.lazyLexicon).significance == .substantive,
-                "\(fixture.name)")
+            #expect(fixture.diff().significance == .substantive, "\(fixture.name)")
         }
     }
 }

@@ -34,6 +34,8 @@ struct Fixture: Decodable, Sendable, CustomTestStringConvertible {
     var note: String?
     /// The words of a lexicon the case is diffed with (none: the rules without a lexicon).
     var lexicon: [String]?
+    /// The articles of an archive the case is diffed with, whose use of each word is evidence (none: no archive).
+    var archive: [String]?
 
     var testDescription: String { name }
 
@@ -59,6 +61,20 @@ struct Fixture: Decodable, Sendable, CustomTestStringConvertible {
         let lines = Array(lexicon.joined(separator: "\n").utf8)
         lines.withUnsafeBufferPointer { builder.add(lines: $0) }
         return LazyLexicon(builder.build())
+    }
+
+    /// The case's archive: how many of its articles use each word.
+    var archiveWords: ArchiveWords? {
+        guard let archive else { return nil }
+        var counts: [UInt64: UInt32] = [:]
+        for article in archive { ArchiveWords.count(ArchiveWords.words(of: article), into: &counts) }
+        return ArchiveWords(counts: counts)
+    }
+
+    /// The case's diff, with its lexicon and archive.
+    func diff() -> TextDiff {
+        let (old, new) = texts()
+        return Differ.diff(old: old, new: new, lexicon: lazyLexicon, archive: archiveWords)
     }
 
     /// The old and new texts of the case.
