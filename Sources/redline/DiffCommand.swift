@@ -51,6 +51,15 @@ extension Redline {
         var exclude: [String] = []
 
         @Option(
+            name: .customLong("word-list"),
+            help: ArgumentHelp(
+                "A word list to classify with, instead of the daemon's default lists (repeatable).", valueName: "FILE"))
+        var wordLists: [String] = []
+
+        @Flag(help: "Classify without word lists: the distance rules alone.")
+        var noWordLists = false
+
+        @Option(
             name: .customLong("archive"),
             help: ArgumentHelp(
                 "A directory of articles whose use of each word is evidence (default with two directories: OLD).",
@@ -63,8 +72,8 @@ extension Redline {
             // a lexicon, silently: a one-shot diff's stderr is for trouble with its own files.
             var quiet = Logger(label: "redline.diff")
             quiet.logLevel = .critical
-            let lexicon = LexiconLoader.lazy(
-                LexiconLoader.defaultWordLists, cacheDirectory: LexiconLoader.userCacheDirectory, logger: quiet)
+            let lists = noWordLists ? [] : wordLists.isEmpty ? LexiconLoader.defaultWordLists : wordLists
+            let lexicon = LexiconLoader.lazy(lists, cacheDirectory: LexiconLoader.userCacheDirectory, logger: quiet)
             if ArticleFile.stat(old)?.isDirectory == true, ArticleFile.stat(new)?.isDirectory == true {
                 return try runOnTrees(lexicon: lexicon)
             }

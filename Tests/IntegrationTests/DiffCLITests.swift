@@ -46,6 +46,25 @@ import Testing
         #expect(summary["spelling"] as? Int == 1 && summary["number"] as? Int == 1)
     }
 
+    @Test func wordListsAreChosenOnTheCommandLine() throws {
+        let dir = try TempDir()
+        let a = write(dir, "old.txt", Array("an immortal deed\n".utf8))
+        let b = write(dir, "new.txt", Array("an immoral deed\n".utf8))
+        func verdict(_ extra: [String]) throws -> String {
+            let result = try runRedline(["diff", "--format", "json", a, b] + extra)
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let change = (object?["changes"] as? [[String: Any]])?.first
+            return "\(change?["class"] as? String ?? "?")/\(change?["rule"] as? String ?? "-")"
+        }
+        // Both are words of the default English list: a real-word change.
+        #expect(try verdict([]) == "wording/real_words")
+        // Without word lists, one letter apart on 8 letters is the distance rules' spelling.
+        #expect(try verdict(["--no-word-lists"]) == "spelling/-")
+        let list = write(dir, "words.txt", Array("an\ndeed\n".utf8))
+        // A list of English that knows neither word: two unknown words, one letter apart.
+        #expect(try verdict(["--word-list", list]) == "spelling/unknown_words")
+    }
+
     @Test func textOutputLabelsEachChangeWithoutColourWhenPiped() throws {
         let dir = try TempDir()
         let a = write(dir, "a.txt", Array("Shares rose on Monday.\n\nPrices “held”.\n".utf8))
