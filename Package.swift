@@ -136,7 +136,11 @@ let package = Package(
         .testTarget(name: "RedlineWatcherTests", dependencies: ["RedlineWatcher"]),
         .testTarget(name: "RedlineStateTests", dependencies: ["RedlineState"]),
         .testTarget(name: "RedlineShipTests", dependencies: ["RedlineShip", "RedlineFeed"]),
-        .testTarget(name: "RedlineServeTests", dependencies: ["RedlineServe", "RedlineFeed", "RedlineDiff"]),
+        .testTarget(
+            name: "RedlineServeTests",
+            dependencies: [
+                "RedlineServe", "RedlineFeed", "RedlineDiff", .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "RedlineDaemonTests",
             dependencies: ["RedlineDaemon", "RedlineDiff", .product(name: "Logging", package: "swift-log")]),

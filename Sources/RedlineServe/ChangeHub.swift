@@ -1,17 +1,40 @@
 import Foundation
+import Hummingbird
 import Logging
 import RedlineFeed
 import ServiceLifecycle
 import Synchronization
 
 /// One durable record as the hub keeps it for its subscribers.
+///
+/// Its bytes are kept once, framed as the server-sent event `id: SEQ\ndata: LINE\n\n`: every subscriber
+/// writes that same buffer (or a slice of it), so 1,000 subscribers cost 1,000 references to one frame, not
+/// 1,000 encodings and copies of it.
 struct HubEntry: Sendable {
     /// The record's seq.
     let seq: UInt64
-    /// The stored line without its `\n`, passed on unchanged (crc included).
-    let bytes: [UInt8]
+    /// The `eventsource` frame of the record.
+    let event: ByteBuffer
+    /// Where the stored line starts in `event`.
+    private let lineStart: Int
     /// The fields filters look at (type, path, significance, classes); the text and patch are dropped.
     let facts: FeedRecord?
+
+    /// The entry of the stored line `bytes` (without its `\n`, crc included: passed on unchanged).
+    init(seq: UInt64, bytes: [UInt8], facts: FeedRecord?) {
+        self.seq = seq
+        (event, lineStart) = ChangesFormat.eventFrame(seq: seq, bytes)
+        self.facts = facts
+    }
+
+    /// The stored line without its `\n`.
+    var bytes: ByteBuffer {
+        event.getSlice(at: event.readerIndex + lineStart, length: event.readableBytes - lineStart - 2)!
+    }
+    /// The stored line with its `\n` (`continuous`).
+    var line: ByteBuffer {
+        event.getSlice(at: event.readerIndex + lineStart, length: event.readableBytes - lineStart - 1)!
+    }
 }
 
 /// The single watcher of the feed that every `/changes` subscriber shares.

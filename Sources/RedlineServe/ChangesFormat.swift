@@ -1,14 +1,11 @@
+import Hummingbird
+
 /// The bytes of each `/changes` answer shape; pure, so the framing is tested without a server.
 ///
 /// Records are passed on exactly as stored (one JSON object, crc included), never re-encoded.
 enum ChangesFormat {
     /// `normal` and `longpoll`: the start of `{"results":[...],"last_seq":N}`.
     static let resultsOpen = Array("{\"results\":[\n".utf8)
-
-    /// A row of `results`; rows after the first are preceded by a comma.
-    static func resultRow(_ bytes: [UInt8], first: Bool) -> [UInt8] {
-        (first ? [] : Array(",\n".utf8)) + bytes
-    }
 
     /// The end of `results`: `last_seq` is the `since` to pass next (every record up to it was examined).
     static func resultsClose(lastSeq: UInt64, first: Bool) -> [UInt8] {
@@ -31,7 +28,39 @@ enum ChangesFormat {
 
     /// `eventsource`: one event per record; its `id:` is the seq, which `Last-Event-ID` sends back.
     static func event(seq: UInt64, _ bytes: [UInt8]) -> [UInt8] {
-        Array("id: \(seq)\ndata: ".utf8) + bytes + [0x0A, 0x0A]
+        var frame = eventFrame(seq: seq, bytes).frame
+        return frame.readBytes(length: frame.readableBytes) ?? []
+    }
+
+    /// ``event(seq:_:)`` as one buffer, and where `bytes` start in it; the line and its `\n` are slices of it.
+    static func eventFrame(seq: UInt64, _ bytes: [UInt8]) -> (frame: ByteBuffer, lineStart: Int) {
+        let head = "id: \(seq)\ndata: "
+        var frame = ByteBuffer()
+        frame.reserveCapacity(head.utf8.count + bytes.count + 2)
+        let lineStart = frame.writeString(head)
+        frame.writeBytes(bytes)
+        frame.writeBytes([0x0A, 0x0A])
+        return (frame, lineStart)
+    }
+
+    /// Some entries' frames (`event`) or lines (`continuous`) in one buffer: one copy of shared bytes.
+    static func joined(_ entries: [HubEntry], events: Bool) -> ByteBuffer {
+        if entries.count == 1 { return events ? entries[0].event : entries[0].line }
+        var out = ByteBuffer()
+        out.reserveCapacity(entries.reduce(0) { $0 + $1.event.readableBytes })
+        for entry in entries { out.writeImmutableBuffer(events ? entry.event : entry.line) }
+        return out
+    }
+
+    /// Rows of `results` in one buffer; rows after the first are preceded by a comma.
+    static func resultRows(_ entries: [HubEntry], first: Bool) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(entries.reduce(0) { $0 + $1.event.readableBytes })
+        for (i, entry) in entries.enumerated() {
+            if !(first && i == 0) { out.writeString(",\n") }
+            out.writeImmutableBuffer(entry.bytes)
+        }
+        return out
     }
 
     /// `eventsource`: a heartbeat is a comment line, which clients ignore.

@@ -50,12 +50,8 @@ struct ChangesStream: Sendable {
                 break
             }
             if !entries.isEmpty {
-                var bytes: [UInt8] = []
-                for entry in entries {
-                    bytes += ChangesFormat.resultRow(entry.bytes, first: first)
-                    first = false
-                }
-                try await writer.write(ByteBuffer(bytes: bytes))
+                try await writer.write(ChangesFormat.resultRows(entries, first: first))
+                first = false
                 metrics.sent(records: entries.count)
                 remaining -= entries.count
             }
@@ -91,11 +87,7 @@ struct ChangesStream: Sendable {
                 return
             }
             if !entries.isEmpty {
-                var bytes: [UInt8] = []
-                for entry in entries {
-                    bytes += events ? ChangesFormat.event(seq: entry.seq, entry.bytes) : ChangesFormat.line(entry.bytes)
-                }
-                try await writer.write(ByteBuffer(bytes: bytes))
+                try await writer.write(ChangesFormat.joined(entries, events: events))
                 metrics.sent(records: entries.count)
                 remaining -= entries.count
                 lastWrite = ContinuousClock.now

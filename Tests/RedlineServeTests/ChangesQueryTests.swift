@@ -1,3 +1,4 @@
+import Hummingbird
 import RedlineDiff
 import RedlineFeed
 import Testing
@@ -90,9 +91,18 @@ import Testing
 @Suite struct ChangesFormatTests {
     let record = Array(#"{"v":1,"seq":5,"crc":"00000000"}"#.utf8)
 
+    func text(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
+
     @Test func eventsCarryTheSeqAsTheirID() {
         let event = String(decoding: ChangesFormat.event(seq: 5, record), as: UTF8.self)
         #expect(event == "id: 5\ndata: {\"v\":1,\"seq\":5,\"crc\":\"00000000\"}\n\n")
+        // The hub's shared frames: one entry is its frame, several are their frames in order.
+        let entries = [
+            HubEntry(seq: 5, bytes: record, facts: nil), HubEntry(seq: 6, bytes: Array("{}".utf8), facts: nil),
+        ]
+        #expect(text(ChangesFormat.joined(Array(entries.prefix(1)), events: true)) == event)
+        #expect(text(ChangesFormat.joined(entries, events: true)) == event + "id: 6\ndata: {}\n\n")
+        #expect(text(entries[0].bytes) == String(decoding: record, as: UTF8.self))
         #expect(String(decoding: ChangesFormat.eventHeartbeat, as: UTF8.self).hasPrefix(":"))
         let end = String(decoding: ChangesFormat.eventEnd("slow_subscriber", reason: "r", lastSeq: 9), as: UTF8.self)
         #expect(end.hasPrefix("id: 9\nevent: slow_subscriber\ndata: {"))
@@ -101,16 +111,27 @@ import Testing
 
     @Test func continuousIsOneRecordPerLineAndEndsWithLastSeq() {
         #expect(ChangesFormat.line(record) == record + [0x0A])
+        let entries = [
+            HubEntry(seq: 5, bytes: record, facts: nil), HubEntry(seq: 6, bytes: Array("{}".utf8), facts: nil),
+        ]
+        #expect(
+            text(ChangesFormat.joined(Array(entries.prefix(1)), events: false))
+                == text(ByteBuffer(bytes: record + [0x0A])))
+        #expect(
+            text(ChangesFormat.joined(entries, events: false)) == String(decoding: record, as: UTF8.self) + "\n{}\n")
         #expect(ChangesFormat.lineHeartbeat == [0x0A])
         #expect(String(decoding: ChangesFormat.lineEnd(lastSeq: 12), as: UTF8.self) == "{\"last_seq\":12}\n")
     }
 
     @Test func normalIsOneJSONObject() {
+        let entries = [HubEntry(seq: 5, bytes: record, facts: nil), HubEntry(seq: 6, bytes: record, facts: nil)]
         var bytes = ChangesFormat.resultsOpen
-        bytes += ChangesFormat.resultRow(record, first: true)
-        bytes += ChangesFormat.resultRow(record, first: false)
+        bytes += Array(buffer: ChangesFormat.resultRows(Array(entries.prefix(1)), first: true))
+        bytes += Array(buffer: ChangesFormat.resultRows(Array(entries.suffix(1)), first: false))
         bytes += ChangesFormat.resultsClose(lastSeq: 5, first: false)
         let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.components(separatedBy: "{\"v\"").count == 3)
+        #expect(text.contains("},\n{"))
         #expect(text.hasPrefix("{\"results\":[\n{"))
         #expect(text.hasSuffix("}\n],\"last_seq\":5}\n"))
         let empty = ChangesFormat.resultsOpen + ChangesFormat.resultsClose(lastSeq: 3, first: true)
