@@ -7,14 +7,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-if [ -z "${REDLINE_BIN:-}" ]; then
-    swift build -c release --product redline >&2
-    REDLINE_BIN="$root/.build/release/redline"
-fi
-if [ -z "${REDLINE_BENCH_BIN:-}" ]; then
-    swift build -c release --product redline-bench >&2
-    REDLINE_BENCH_BIN="$root/.build/release/redline-bench"
-fi
+. "$root/Benchmarks/binaries.sh"
+need_redline
+need_redline_bench
 article="$root/../shared/corpus/000_e5aa263bf61808cb.txt"
 [ -f "$article" ] || article="$root/Tests/RedlineDiffTests/Fixtures/corpus/000_e5aa263bf61808cb.txt"
 work="$root/Benchmarks/work/diff"

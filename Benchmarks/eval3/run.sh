@@ -7,10 +7,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-if [ -z "${REDLINE_BIN:-}" ]; then
-    swift build -c release --static-swift-stdlib --product redline >&2
-    REDLINE_BIN="$root/.build/release/redline"
-fi
+. "$root/Benchmarks/binaries.sh"
+need_redline
 eval3="$root/../shared/eval3"
 if [ ! -f "$eval3/run_eval3.py" ]; then
     echo "eval3: $eval3/run_eval3.py not found; skipping (it ships beside the repository, in ../shared)" >&2

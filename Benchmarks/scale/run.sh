@@ -7,10 +7,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-if [ -z "${REDLINE_BIN:-}" ]; then
-    swift build -c release --static-swift-stdlib --product redline >&2
-    REDLINE_BIN="$root/.build/release/redline"
-fi
+. "$root/Benchmarks/binaries.sh"
+need_redline
 article="$root/../shared/corpus/000_e5aa263bf61808cb.txt"
 [ -f "$article" ] || article="$root/Tests/IntegrationTests/corpus/000_e5aa263bf61808cb.txt"
 mkdir -p "$root/Benchmarks/results"

@@ -8,12 +8,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-if [ -z "${REDLINE_BIN:-}" ] || [ -z "${REDLINE_BENCH_BIN:-}" ]; then
-    swift build -c release --static-swift-stdlib --product redline >&2
-    swift build -c release --static-swift-stdlib --product redline-bench >&2
-    REDLINE_BIN="$root/.build/release/redline"
-    REDLINE_BENCH_BIN="$root/.build/release/redline-bench"
-fi
+. "$root/Benchmarks/binaries.sh"
+need_redline
+need_redline_bench
 for tool in wrk nginx; do
     command -v $tool >/dev/null || [ -x /usr/sbin/$tool ] || { echo "serve bench: $tool missing (make bench-deps)" >&2; exit 1; }
 done

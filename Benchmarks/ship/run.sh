@@ -7,10 +7,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
-if [ -z "${REDLINE_BIN:-}" ]; then
-    swift build -c release --static-swift-stdlib --product redline >&2
-    REDLINE_BIN="$root/.build/release/redline"
-fi
+. "$root/Benchmarks/binaries.sh"
+need_redline
 if [ ! -x /usr/lib/postgresql/15/bin/pg_ctl ]; then
     echo "ship bench: PostgreSQL 15 is not installed (make bench-deps installs postgresql)" >&2
     exit 1
