@@ -77,6 +77,8 @@ let package = Package(
             dependencies: [
                 "CDeflate",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API (the system library GRDB itself uses): the snapshot reader's connection.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // Pipeline, config and lifecycle.

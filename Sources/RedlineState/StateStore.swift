@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// An article's stat columns: what the startup fast path compares with `lstat` (no text, no hash).
@@ -311,27 +312,50 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Calls `body` with every article's text, in key order, as the store held them when `snapshotTaken` was
-    /// called: a second, read-only connection reads a WAL snapshot, so writes made on the store's own connection
-    /// meanwhile (from another thread, once `snapshotTaken` has run) are not in it and never wait for it.
+    /// Calls `body` with every article's text, as the store held them when `snapshotTaken` was called: a second,
+    /// read-only connection reads a WAL snapshot, so writes made on the store's own connection meanwhile (from
+    /// another thread, once `snapshotTaken` has run) are not in it and never wait for it.
+    ///
+    /// The connection is SQLite's own C API, not a GRDB queue: a GRDB queue opened and released here started
+    /// libdispatch's worker pool, whose monitor then woke an idle daemon every second.
     /// - Throws: `StateError` when the store cannot be read or a stored text does not inflate.
     public func forEachText(snapshotTaken: () -> Void, _ body: (String) -> Void) throws(StateError) {
-        try wrap {
-            var configuration = Configuration()
-            configuration.readonly = true
-            let reader = try DatabaseQueue(path: path, configuration: configuration)
-            try reader.read { db in
-                // The transaction's first read takes the snapshot.
-                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM meta")
-                snapshotTaken()
-                let rows = try Row.fetchCursor(db, sql: "SELECT path, body FROM article_body")
-                while let row = try rows.next() {
-                    let stored: Data = row[1]
-                    guard let text = TextCodec.decode(stored) else { throw DamagedText(path: row[0]) }
-                    body(text)
-                }
-            }
+        var connection: OpaquePointer?
+        defer { sqlite3_close_v2(connection) }
+        let fail = { (what: String) -> StateError in
+            StateError(
+                .database, path: self.path,
+                message: "cannot read the stored texts; delete the file to rebuild it from the feed",
+                underlying: what + ": " + String(cString: sqlite3_errmsg(connection)))
         }
+        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let db = connection else {
+            throw fail("open")
+        }
+        // The transaction's first read takes the snapshot.
+        guard sqlite3_exec(db, "BEGIN; SELECT COUNT(*) FROM meta", nil, nil, nil) == SQLITE_OK else {
+            throw fail("begin")
+        }
+        snapshotTaken()
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, "SELECT path, body FROM article_body", -1, &statement, nil) == SQLITE_OK else {
+            throw fail("prepare")
+        }
+        while true {
+            let step = sqlite3_step(statement)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw fail("step") }
+            let count = Int(sqlite3_column_bytes(statement, 1))
+            let stored = sqlite3_column_blob(statement, 1).map { Data(bytes: $0, count: count) } ?? Data()
+            guard let text = TextCodec.decode(stored) else {
+                let name = sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "?"
+                throw StateError(
+                    .database, path: path, message: "delete the file to rebuild it from the feed",
+                    underlying: DamagedText(path: name).description)
+            }
+            body(text)
+        }
+        sqlite3_exec(db, "COMMIT", nil, nil, nil)
     }
 
     /// How many articles the store knows.
