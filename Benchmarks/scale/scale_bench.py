@@ -202,7 +202,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10,000 articles, 10 s phases")
     parser.add_argument("--rates", default="1000,3000")
     parser.add_argument("--sustain-s", type=int, default=60)
+    parser.add_argument("--extra-config", default="", help="TOML lines (\\n between them) for the config, before [[root]]; for A/B runs")
     args = parser.parse_args()
+    extra = args.extra_config.replace("\\n", "\n")
     if args.quick:
         args.articles, args.idle_s, args.sustain_s = 10_000, 10, 10
     n = args.articles
@@ -214,7 +216,7 @@ def main():
     data = os.path.join(work, "var")
     config = os.path.join(work, "redline.toml")
     with open(config, "w") as f:
-        f.write(f'data_dir = "{data}"\nlog_level = "notice"\n[[root]]\npath = "{tree}"\n')
+        f.write(f'data_dir = "{data}"\nlog_level = "notice"\n{extra}\n[[root]]\npath = "{tree}"\n')
     rows = []
 
     def row(what, redline_value, peer_name, peer_value, unit):

@@ -68,6 +68,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `[diff] word_lists`: the word lists that tell the classifier which strings are words (an empty
     /// list: the rules without a lexicon). A missing one is logged once and skipped.
     public var wordLists: [String] = LexiconLoader.defaultWordLists
+    /// `[diff] archive_words`: count how many watched articles use each word, the evidence of the
+    /// `archive_form` rule (docs/diff.md, "Rules with the archive"); false: no counting thread, no rule.
+    public var archiveWords = true
     /// `[serve]`: what `redline serve` listens on and its limits (the daemon itself ignores it).
     public var serve = ServeSettings()
     /// `[ship]`: where `redline ship` sends the feed (the daemon itself ignores it).
@@ -164,7 +167,8 @@ extension DaemonConfig {
             if let v = try reader.bool(feed, "compress_sealed") { config.feed.compressSealed = v }
         }
         if let diff = try reader.table(table, "diff") {
-            try reader.allowOnly(["word_lists"], in: diff, section: "diff")
+            try reader.allowOnly(["word_lists", "archive_words"], in: diff, section: "diff")
+            if let v = try reader.bool(diff, "archive_words") { config.archiveWords = v }
             if let lists = try reader.strings(diff, "word_lists") {
                 for path in lists where path.isEmpty || path.hasSuffix("/") {
                     throw reader.error(

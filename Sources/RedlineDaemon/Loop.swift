@@ -64,7 +64,7 @@ final class Loop {
         let walks = pipeline.config.roots.map { ($0, watcher.beginRoot($0.path)) }
         try pipeline.catchUpState()
         // Before the scan writes anything: the archive's counts are those of the store as it is now.
-        try pipeline.archive.start(state: pipeline.state)
+        try pipeline.archive?.start(state: pipeline.state)
         _ = metrics  // counts from here: the records of the startup reconciliation too
         var stopped = false
         for (root, walk) in walks {
@@ -107,7 +107,7 @@ final class Loop {
                 // Settle nothing further: what the kernel told us so far is handled before we go.
                 try pipeline.handle(settler.due(at: .now + .seconds(86_400)))
                 try pipeline.finishStateWrites()
-                pipeline.archive.save(state: pipeline.state)
+                pipeline.archive?.save(state: pipeline.state)
                 try pipeline.feed.close()
                 logger.info("stopped", metadata: ["feed.seq": "\(pipeline.feed.lastSeq)"])
                 return

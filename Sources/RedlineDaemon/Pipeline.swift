@@ -26,8 +26,9 @@ final class Pipeline {
     /// scan and awaited before READY=1, so no diff after it waits for them; compiled into DATA/cache, so only
     /// the first start builds them from the lists. `[diff] word_lists` takes effect at the next restart.
     let lexicon: LazyLexicon
-    /// How many watched articles use each word (``ArchiveCounter``): the classifier's `archive_form` evidence.
-    let archive: ArchiveCounter
+    /// How many watched articles use each word (``ArchiveCounter``): the classifier's `archive_form` evidence;
+    /// nil when `[diff] archive_words` is off.
+    let archive: ArchiveCounter?
     /// The texts each record of the batch being built takes out of the archive and puts in (nil: none), handed
     /// to `archive` once the batch is durable.
     var archiveChanges: [(old: String?, new: String?)] = []
@@ -76,7 +77,9 @@ final class Pipeline {
         self.logger = logger
         lexicon = LexiconLoader.lazy(
             config.wordLists, cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger)
-        archive = ArchiveCounter(cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger)
+        archive =
+            config.archiveWords
+            ? ArchiveCounter(cacheDirectory: DataDirectory(config.dataDir).cache, logger: logger) : nil
         apply(config: config)
         // Loaded beside the startup scan rather than at the first diff that needs it: building it from the
         // lists takes a few hundred milliseconds, which would stall the pipeline then (the compiled copy in
@@ -272,7 +275,7 @@ final class Pipeline {
                 var record = FeedRecord(
                     type: .modified, root: key.root, path: key.path,
                     before: VersionInfo(sha256: previous.sha256, size: Int(previous.size)), after: after)
-                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive.words))
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive?.words))
                 emit(record, [.upsert(next)], key, next)
             } else {
                 emit(
@@ -319,7 +322,7 @@ final class Pipeline {
             let sha = Digest.sha256Hex(bytes)
             if sha != previous.sha256, let text = try? ArticleText.decode(bytes) {
                 record.after = VersionInfo(sha256: sha, size: bytes.count)
-                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive.words))
+                record.attach(Differ.diff(old: previous.text, new: text, lexicon: lexicon, archive: archive?.words))
                 next.sha256 = sha
                 next.text = text
                 archiveChanges.append((previous.text, text))

@@ -123,6 +123,23 @@ import Testing
         #expect(modified.allSatisfy { $0["significance"] as? String == "minor" })
     }
 
+    @Test func withArchiveWordsOffNothingIsCountedAndTheShortFixStaysWording() throws {
+        let h = try Harness()
+        for i in 0..<4 { try h.write("n\(i).txt", "دیدار ترمپ و پوتین در روز \(i)\n") }
+        try h.write("x.txt", "سخنان ترپ دربارهٔ جنگ\n")
+        try h.start(withConfig: "[diff]\narchive_words = false")
+        #expect(h.waitForRecords(5))
+        try h.write("x.txt", "سخنان ترمپ دربارهٔ جنگ\n")
+        #expect(h.waitForRecords(6))
+        #expect(h.stop() == 0)
+        let modified = try #require(h.records.last)
+        let verdicts = (modified["changes"] as? [[String: Any]] ?? []).map {
+            "\($0["class"] as? String ?? "?")/\($0["rule"] as? String ?? "-")"
+        }
+        #expect(verdicts == ["wording/-"])
+        #expect(!FileManager.default.fileExists(atPath: h.data.appendingPathComponent("cache/archive-words.bin").path))
+    }
+
     @Test func editsMadeWhileStoppedAreRecordedAtTheNextStart() throws {
         let h = try Harness()
         try h.write("a.txt", "first version\n")

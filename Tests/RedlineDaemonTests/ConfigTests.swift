@@ -157,6 +157,8 @@ extension ConfigTests {
         let config = try parse("[diff]\nword_lists = [\"/usr/share/dict/words\", \"lists/names.txt\"]\n" + base)
         #expect(config.wordLists == ["/usr/share/dict/words", "/work/lists/names.txt"])
         #expect(try parse("[diff]\nword_lists = []\n" + base).wordLists.isEmpty)
+        #expect(try parse(base).archiveWords)
+        #expect(try !parse("[diff]\narchive_words = false\n" + base).archiveWords)
     }
 
     @Test func badWordListsAreOneLineNamingTheFileAndTheFix() {
@@ -165,6 +167,7 @@ extension ConfigTests {
             ("[diff]\nword_lists = \"/usr/share/dict/words\"\n", "expected an array of strings"),
             ("[diff]\nword_lists = [\"\"]\n", "give the path of a word list"),
             ("[diff]\nwordlists = []\n", "unknown key in [diff]"),
+            ("[diff]\narchive_words = \"yes\"\n", "archive_words"),
         ] {
             #expect {
                 try parse(toml + base)
