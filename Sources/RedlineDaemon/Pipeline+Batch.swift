@@ -47,8 +47,8 @@ extension Pipeline {
         let (feedID, lastSeq) = (feed.feedID, feed.lastSeq)
         guard stateWritesBehind else {
             // Live edits: here, at once. Behind, each lookup of the next batch waited for the write on the one
-            // SQLite connection anyway, and the hand-offs cost more than they saved (3,000 edits/s: 88,107
-            // records in the bench's window, against 118,130 written here).
+            // SQLite connection anyway, so the hand-offs bought nothing (at 3,000 edits/s the bench saw no gain;
+            // its run-to-run spread there is as large as the difference it measured).
             _ = try settledState()
             overlay.removeAll(keepingCapacity: true)
             rejectedOverlay.removeAll(keepingCapacity: true)
