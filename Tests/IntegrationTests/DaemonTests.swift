@@ -51,6 +51,13 @@ import Testing
             try Data(text.utf8).write(to: url)
         }
 
+        /// Four articles that write the name ترمپ, and x.txt with the slip ترپ (in no word list, too short
+        /// for the distance rules to call a typo).
+        func writeNewsroomWithASlip() throws {
+            for i in 0..<4 { try write("n\(i).txt", "دیدار ترمپ و پوتین در روز \(i)\n") }
+            try write("x.txt", "سخنان ترپ دربارهٔ جنگ\n")
+        }
+
         func read(_ relative: String) throws -> String {
             try String(contentsOf: articles.appendingPathComponent(relative), encoding: .utf8)
         }
@@ -86,8 +93,7 @@ import Testing
         // ترمپ is in no word list, and ترپ is too short for the distance rules to call a typo: only the
         // archive (four, then more, articles writing ترمپ) shows the fix for what it is.
         let h = try Harness()
-        for i in 0..<4 { try h.write("n\(i).txt", "دیدار ترمپ و پوتین در روز \(i)\n") }
-        try h.write("x.txt", "سخنان ترپ دربارهٔ جنگ\n")
+        try h.writeNewsroomWithASlip()
         try h.start()
         #expect(h.waitForRecords(5))
         try h.write("x.txt", "سخنان ترمپ دربارهٔ جنگ\n")
@@ -125,8 +131,7 @@ import Testing
 
     @Test func withArchiveWordsOffNothingIsCountedAndTheShortFixStaysWording() throws {
         let h = try Harness()
-        for i in 0..<4 { try h.write("n\(i).txt", "دیدار ترمپ و پوتین در روز \(i)\n") }
-        try h.write("x.txt", "سخنان ترپ دربارهٔ جنگ\n")
+        try h.writeNewsroomWithASlip()
         try h.start(withConfig: "[diff]\narchive_words = false")
         #expect(h.waitForRecords(5))
         try h.write("x.txt", "سخنان ترمپ دربارهٔ جنگ\n")
