@@ -19,8 +19,7 @@ final class Loop {
     private var lastWatchdog = ContinuousClock.now
     private var recentRecords: [(ContinuousClock.Instant, Int)] = []
     private lazy var metrics = MetricsTextfile(
-        dataDirectory: pipeline.config.dataDir, feedDirectory: pipeline.feed.directory, since: pipeline.feed.lastSeq,
-        logger: logger)
+        dataDirectory: pipeline.config.dataDir, since: pipeline.feed.lastSeq, logger: logger)
 
     init(
         pipeline: Pipeline, watcher: InotifyWatcher, inbox: Inbox, notifier: SystemdNotifier,
@@ -65,7 +64,8 @@ final class Loop {
         try pipeline.catchUpState()
         // Before the scan writes anything: the archive's counts are those of the store as it is now.
         try pipeline.archive?.start(state: pipeline.state)
-        _ = metrics  // counts from here: the records of the startup reconciliation too
+        // Counts from here: the records of the startup reconciliation too.
+        pipeline.appended = { [metrics] in metrics.appended($0) }
         var stopped = false
         for (root, walk) in walks {
             if !stopped { stopped = try pipeline.reconcile(root, walk: walk) }
@@ -139,7 +139,7 @@ final class Loop {
     private func updateMetrics() -> ContinuousClock.Instant? {
         metrics.update(
             watches: watcher.watchedDirectories, watchLimitReached: watcher.limitReached,
-            feedLastSeq: pipeline.feed.lastSeq, syncLatency: pipeline.feed.syncLatency, now: .now)
+            durableSeq: pipeline.feed.durableSeq, syncLatency: pipeline.feed.syncLatency, now: .now)
     }
 
     /// Pings systemd's watchdog from the pipeline's own loop, so a stuck pipeline gets restarted.

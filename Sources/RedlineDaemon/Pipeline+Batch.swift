@@ -33,6 +33,7 @@ extension Pipeline {
         }
         updates += touches
         recordsWritten += written.count
+        appended(written)
         for record in written {
             logger.debug(
                 "\(record.type.rawValue) \(record.path)",

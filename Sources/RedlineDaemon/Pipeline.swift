@@ -59,6 +59,9 @@ final class Pipeline {
     /// `true` result (shutdown requested) stops the reconciliation early. Nothing is lost by
     /// stopping: what was not compared yet is compared at the next start.
     var checkpoint: () -> Bool = { false }
+    /// Called with each batch the feed took, seqs filled in, before the state store takes it: the loop counts
+    /// them for the metrics file here, instead of reading the feed back.
+    var appended: (_ records: [FeedRecord]) -> Void = { _ in }
     /// Runs a state store write, and runs it again while it fails for a full disk: the daemon sets a
     /// ``DiskSpaceWait`` here. The default tries once, so the error reaches the caller.
     /// It runs on the state writer's thread.
