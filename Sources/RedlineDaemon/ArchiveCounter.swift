@@ -75,8 +75,13 @@ final class ArchiveCounter: @unchecked Sendable {
     /// changes given before.
     func changed(from old: String?, to new: String?) {
         worker.async { [words] in
-            words.update(
-                removing: old.map(ArchiveWords.words(of:)) ?? [], adding: new.map(ArchiveWords.words(of:)) ?? [])
+            if let old, let new {
+                let (removing, adding) = ArchiveWords.change(from: old, to: new)
+                words.update(removing: removing, adding: adding)
+            } else {
+                words.update(
+                    removing: old.map(ArchiveWords.words(of:)) ?? [], adding: new.map(ArchiveWords.words(of:)) ?? [])
+            }
         }
     }
 

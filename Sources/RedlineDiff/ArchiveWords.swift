@@ -9,6 +9,10 @@
 
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Document frequencies of word keys across an archive of articles, shared between the thread that
 /// keeps them current and the diffs that consult them.
 public final class ArchiveWords: Sendable {
@@ -44,23 +48,107 @@ public final class ArchiveWords: Sendable {
     /// The distinct word keys of `text`, as sorted hashes: what one article adds to the counts.
     public static func words(of text: String) -> [UInt64] {
         var text = text
-        return text.withUTF8 { p in
-            var tokens: [Token] = []
-            Tokenizer.tokenize(p, 0, p.count, into: &tokens)
-            var hashes: [UInt64] = []
-            hashes.reserveCapacity(tokens.count / 2)
-            var key: [UInt32] = []
+        return text.withUTF8 { p in words(of: p, [0..<p.count]) }
+    }
+
+    /// The distinct word keys of the byte ranges of `p` together, as sorted hashes. No word spans two ranges
+    /// when they are lines (a newline always ends a word).
+    private static func words(of p: UnsafeBufferPointer<UInt8>, _ ranges: [Range<Int>]) -> [UInt64] {
+        var hashes: [UInt64] = []
+        var tokens: [Token] = []
+        var key: [UInt32] = []
+        for range in ranges {
+            tokens.removeAll(keepingCapacity: true)
+            Tokenizer.tokenize(p, range.lowerBound, range.upperBound, into: &tokens)
             for token in tokens where token.kind == .word {
                 key.removeAll(keepingCapacity: true)
                 OrthographicKey.append(p, token.start, token.end, rules: .all, to: &key)
                 if Lexicon.normalise(&key) != nil { hashes.append(Lexicon.hash(key)) }
             }
-            hashes.sort()
-            var unique: [UInt64] = []
-            unique.reserveCapacity(hashes.count)
-            for h in hashes where unique.last != h { unique.append(h) }
-            return unique
         }
+        hashes.sort()
+        var unique: [UInt64] = []
+        unique.reserveCapacity(hashes.count)
+        for h in hashes where unique.last != h { unique.append(h) }
+        return unique
+    }
+
+    /// What an article's change from `old` to `new` does to the counts: the word keys it stops using and those
+    /// it starts using, for ``update(removing:adding:)``.
+    ///
+    /// The same as diffing ``words(of:)`` of both texts, but the lines both texts have are tokenized once, not
+    /// twice: a word of a removed line leaves the article only if no kept or added line has it, and a word of an
+    /// added line enters it only if no kept or removed line had it. An edit touches a few lines, so this is
+    /// about half the work of counting both texts (issue 11: the counting thread's share of a core at
+    /// thousands of edits a second).
+    public static func change(from old: String, to new: String) -> (removing: [UInt64], adding: [UInt64]) {
+        var (old, new) = (old, new)
+        return old.withUTF8 { o in new.withUTF8 { n in change(o, n) } }
+    }
+
+    private static func change(_ o: UnsafeBufferPointer<UInt8>, _ n: UnsafeBufferPointer<UInt8>) -> (
+        removing: [UInt64], adding: [UInt64]
+    ) {
+        // Lines are compared as bytes, on the buffers: String's hashing and equality normalise Unicode, and its
+        // generic views walk byte by byte, either of which made this slower than tokenizing both texts.
+        let oldLines = lines(o)
+        var unused: [UInt64: [Int]] = [:]
+        for (i, line) in oldLines.enumerated() { unused[hash(o, line), default: []].append(i) }
+        var kept: [Range<Int>] = []
+        var added: [Range<Int>] = []
+        for line in lines(n) {
+            let h = hash(n, line)
+            let same = unused[h]?.firstIndex { i in
+                oldLines[i].count == line.count
+                    && memcmp(o.baseAddress! + oldLines[i].lowerBound, n.baseAddress! + line.lowerBound, line.count)
+                        == 0
+            }
+            if let same {
+                unused[h]!.remove(at: same)
+                kept.append(line)
+            } else {
+                added.append(line)
+            }
+        }
+        let removed = unused.values.flatMap { $0 }.map { oldLines[$0] }
+        if removed.isEmpty && added.isEmpty { return ([], []) }
+        let keptWords = words(of: n, kept)
+        let removedWords = words(of: o, removed)
+        let addedWords = words(of: n, added)
+        return (
+            subtracting(subtracting(removedWords, keptWords), addedWords),
+            subtracting(subtracting(addedWords, keptWords), removedWords)
+        )
+    }
+
+    /// The non-empty lines of `p`, split on the byte `\n` (a `\r` before it stays, and is no word).
+    private static func lines(_ p: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
+        for i in 0..<p.count where p[i] == UInt8(ascii: "\n") {
+            if i > start { out.append(start..<i) }
+            start = i + 1
+        }
+        if p.count > start { out.append(start..<p.count) }
+        return out
+    }
+
+    /// FNV-1a over the bytes of `range`.
+    private static func hash(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for i in range { h = (h ^ UInt64(p[i])) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    /// The sorted hashes of `a` that are not in `b` (both sorted, unique).
+    private static func subtracting(_ a: [UInt64], _ b: [UInt64]) -> [UInt64] {
+        var out: [UInt64] = []
+        var j = 0
+        for h in a {
+            while j < b.count && b[j] < h { j += 1 }
+            if j == b.count || b[j] != h { out.append(h) }
+        }
+        return out
     }
 
     /// One article changed from the words `old` to the words `new` (both from ``words(of:)``; empty for an

@@ -31,6 +31,50 @@ import Testing
         #expect(archive.wordCount == 0)
     }
 
+    /// A fixed-seed generator, so a failing case can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// The counting thread's shortcut (only the lines an edit touched are tokenized twice) moves the counts
+    /// exactly as counting both whole texts does, for edits of every shape: lines added, removed, repeated,
+    /// moved, and words moved from one line to another.
+    @Test func aChangeMovesTheCountsAsCountingBothTextsWould() {
+        let pool = [
+            "ویتکاوف با ترمپ در کاخ سفید دیدار کرد.", "ویتکاف با ترامپ دیدار کرد.", "کنترول مرز، كنترل مرز",
+            "می‌خواهد بیاید", "میخواهد بیاید", "Kyiv and Lviv, today.", "kyiv news", "۱۲۳ نفر", "",
+            "the plan", "the plant", "Putin پوتين", "پوتین", "خبر تازه\r", "Odesa\r",
+        ]
+        var rng = SplitMix(state: 42)
+        for _ in 0..<500 {
+            let old = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pool.randomElement(using: &rng)! }
+            var new = old
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: new.insert(pool.randomElement(using: &rng)!, at: Int.random(in: 0...new.count, using: &rng))
+                case 1: if !new.isEmpty { new.remove(at: Int.random(in: 0..<new.count, using: &rng)) }
+                case 2: new.shuffle(using: &rng)
+                default:
+                    if !new.isEmpty {
+                        new[Int.random(in: 0..<new.count, using: &rng)] += " " + pool.randomElement(using: &rng)!
+                    }
+                }
+            }
+            let (oldText, newText) = (old.joined(separator: "\n"), new.joined(separator: "\n\n") + "\n")
+            let (before, after) = (ArchiveWords.words(of: oldText), ArchiveWords.words(of: newText))
+            let change = ArchiveWords.change(from: oldText, to: newText)
+            #expect(change.removing == before.filter { !after.contains($0) }, "\(oldText) -> \(newText)")
+            #expect(change.adding == after.filter { !before.contains($0) }, "\(oldText) -> \(newText)")
+        }
+    }
+
     @Test func savedCountsComeBackOnlyForTheirStampAndWhole() {
         let archive = ArchiveWords()
         archive.update(removing: [], adding: ArchiveWords.words(of: "ترمپ و پوتین"))
