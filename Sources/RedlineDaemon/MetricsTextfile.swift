@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RedlineDiff
 import RedlineFeed
+import RedlinePOSIX
 
 #if canImport(Glibc)
     import Glibc
@@ -173,18 +174,13 @@ final class MetricsTextfile {
 
     /// Temp file, then rename: node_exporter's rule, so a reader never sees a half-written file.
     private func write() {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temp = path + ".tmp"
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Self.render(figures, watchLimit: watchLimit).write(toFile: temp, atomically: false, encoding: .utf8)
-            guard rename(temp, path) == 0 else {
-                throw DaemonError(.io, "rename \(temp) to \(path): errno \(errno)", path: path)
-            }
-            written = figures
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try POSIX.replaceFile(path, with: Array(Self.render(figures, watchLimit: watchLimit).utf8))
         } catch {
             logger.warning("cannot write the metrics textfile \(path): \(error); /metrics lacks the daemon's figures")
-            written = figures  // not retried until a figure changes: a failing disk is logged elsewhere too
         }
+        written = figures  // a failure is not retried until a figure changes: a failing disk is logged elsewhere too
     }
 }

@@ -151,6 +151,37 @@ public enum POSIX {
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
     }
 
+    /// Replaces `path` with `bytes` so that a reader sees the old contents or the new, never half: a temp file
+    /// beside it, then `rename`. Nothing is synced: for files that are figures, not records (a power cut may
+    /// leave the old file, or an empty one, which the next write replaces). A sync would block the caller on
+    /// the disk, which an idle daemon's first turn after READY=1 did.
+    public static func replaceFile(_ path: String, with bytes: [UInt8]) throws(SystemCallError) {
+        let temp = path + ".tmp"
+        let fd = try call("open", path: temp) {
+            PathName.withCString(temp) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                Result { () throws(SystemCallError) -> Int in
+                    try call("write", path: temp) { write(fd, buffer.baseAddress! + written, buffer.count - written) }
+                }
+            }
+            switch result {
+            case .success(let count):
+                written += count
+            case .failure(let error):
+                close(fd)
+                unlink(temp)
+                throw error
+            }
+        }
+        close(fd)
+        _ = try call("rename", path: path) {
+            PathName.withCString(temp) { from in PathName.withCString(path) { rename(from, $0) } }
+        }
+    }
+
     /// `fsync` of a directory, so the names created, renamed or unlinked in it are durable.
     public static func syncDirectory(_ directory: String) throws(SystemCallError) {
         let fd = try call("open", path: directory) {
