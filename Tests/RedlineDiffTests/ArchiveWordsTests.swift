@@ -31,18 +31,6 @@ import Testing
         #expect(archive.wordCount == 0)
     }
 
-    /// A fixed-seed generator, so a failing case can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The counting thread's shortcut (only the lines an edit touched are tokenized twice) moves the counts
     /// exactly as counting both whole texts does, for edits of every shape: lines added, removed, repeated,
     /// moved, and words moved from one line to another.
@@ -52,7 +40,7 @@ import Testing
             "می‌خواهد بیاید", "میخواهد بیاید", "Kyiv and Lviv, today.", "kyiv news", "۱۲۳ نفر", "",
             "the plan", "the plant", "Putin پوتين", "پوتین", "خبر تازه\r", "Odesa\r",
         ]
-        var rng = SplitMix(state: 42)
+        var rng = SeededRandom(seed: 42)
         for _ in 0..<500 {
             let old = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pool.randomElement(using: &rng)! }
             var new = old
