@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Locates the `redline` binary built by `swift build` (or `$REDLINE_BIN`).
@@ -46,9 +47,12 @@ func runRedline(_ arguments: [String], stdin: String? = nil, environment: [Strin
 
 /// Runs any executable to completion and captures its output.
 @discardableResult
-func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
-    throws -> ProcessResult
-{
+/// - Parameter timeout: seconds after which the process is killed (SIGKILL) and the result says so in `stderr`,
+///   so a hung child fails its test instead of hanging the suite.
+func runProcess(
+    _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+    timeout: Double? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -64,6 +68,15 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
+    let timedOut = Mutex(false)
+    if let timeout {
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+            guard process.isRunning else { return }
+            timedOut.withLock { $0 = true }
+            kill(pid, SIGKILL)
+        }
+    }
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
@@ -79,6 +92,7 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
         status: process.terminationStatus,
         stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self)
+            + (timedOut.withLock { $0 } ? "\n\(executable.path) killed after \(timeout ?? 0) s: it hung" : "")
     )
 }
 

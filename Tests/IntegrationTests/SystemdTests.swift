@@ -22,12 +22,14 @@ import Testing
         // One sandbox boots at a time: three systemd boots at once beside the rest of the suite on 2 cores once
         // missed with-systemd's 20 s boot limit ("systemd did not come up"), and that boot is retried once.
         let result = try bootLock.withLock {
-            var result = try runProcess(
-                withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
-            if result.status != 0 && result.stderr.contains("systemd did not come up") {
-                result = try runProcess(
-                    withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path])
+            // A scenario takes a minute or two; once, the sandbox's systemd never powered off after a scenario
+            // had passed, and the suite waited for it for 19 minutes.
+            let run = {
+                try runProcess(
+                    withSystemd, ["--", "bash", script.path, binary, RedlineBinary.packageRoot.path], timeout: 600)
             }
+            var result = try run()
+            if result.status != 0 && result.stderr.contains("systemd did not come up") { result = try run() }
             return result
         }
         var facts: [String: String] = [:]
