@@ -4,10 +4,6 @@ import RedlineDiff
 import RedlineFeed
 import RedlinePOSIX
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The daemon's figures in `DATA/metrics/redline.prom`, for `redline serve`'s `/metrics` (the daemon has no
 /// network): node_exporter's textfile-collector convention, written whole to a temp file and renamed over the
 /// old one, so a reader sees the previous figures or the new ones, never half.

@@ -93,11 +93,13 @@ public final class ArchiveWords: Sendable {
         // generic views walk byte by byte, either of which made this slower than tokenizing both texts.
         let oldLines = lines(o)
         var unused: [UInt64: [Int]] = [:]
-        for (i, line) in oldLines.enumerated() { unused[hash(o, line), default: []].append(i) }
+        for (i, line) in oldLines.enumerated() {
+            unused[FNV1a.hash(UnsafeBufferPointer(rebasing: o[line])), default: []].append(i)
+        }
         var kept: [Range<Int>] = []
         var added: [Range<Int>] = []
         for line in lines(n) {
-            let h = hash(n, line)
+            let h = FNV1a.hash(UnsafeBufferPointer(rebasing: n[line]))
             let same = unused[h]?.firstIndex { i in
                 oldLines[i].count == line.count
                     && memcmp(o.baseAddress! + oldLines[i].lowerBound, n.baseAddress! + line.lowerBound, line.count)
@@ -131,13 +133,6 @@ public final class ArchiveWords: Sendable {
         }
         if p.count > start { out.append(start..<p.count) }
         return out
-    }
-
-    /// FNV-1a over the bytes of `range`.
-    private static func hash(_ p: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for i in range { h = (h ^ UInt64(p[i])) &* 0x0000_0100_0000_01B3 }
-        return h
     }
 
     /// The sorted hashes of `a` that are not in `b` (both sorted, unique).
