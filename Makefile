@@ -16,7 +16,7 @@ RELEASE_FLAGS ?= -c release --static-swift-stdlib
 # The word lists `[diff] word_lists` names by default (LexiconLoader.defaultWordLists): without them the
 # classifier still runs, on its rules without a lexicon, and logs which list is missing.
 DICT_PACKAGES  := wamerican-large wbritish-large aspell-fa
-APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev libdeflate-dev $(DICT_PACKAGES)
+APT_PACKAGES   := libinotifytools0-dev libsqlite3-dev zlib1g-dev libzstd-dev $(DICT_PACKAGES)
 # Tests also use: inotify-tools (inotifywait, raw latency in benches), systemd (with-systemd),
 # python3-jsonschema (schema validation of every record type), sqlite3 (a state store of an older
 # schema, to test its migration), prometheus (promtool checks serve's /metrics), python3-feedparser

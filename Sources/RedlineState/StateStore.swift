@@ -158,6 +158,8 @@ public final class StateStore: Sendable {
     /// Whether the rejected table may hold a row. It is empty unless a file that is not UTF-8 text was seen,
     /// so ``rejectedVersion(root:path:)`` answers without a query for every file event while it is false.
     private let mayHoldRejected = Mutex(true)
+    /// How the texts are compressed: against the dictionaries kept in the store's `text_dictionary` table.
+    private let codec: BodyCodec
 
     /// Opens (creating if needed) the store at `path`.
     ///
@@ -177,6 +179,12 @@ public final class StateStore: Sendable {
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(queue)
+            codec = BodyCodec(
+                dictionaries: try queue.read { db in
+                    try Row.fetchAll(db, sql: "SELECT id, content FROM text_dictionary").map {
+                        BodyCodec.Dictionary(id: UInt32(truncatingIfNeeded: $0[0] as Int64), content: $0[1])
+                    }
+                })
             if verify { _ = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA quick_check") } }
             let any = try queue.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM rejected)") }
             mayHoldRejected.withLock { $0 = any ?? true }
@@ -219,7 +227,7 @@ public final class StateStore: Sendable {
                     ALTER TABLE article DROP COLUMN text;
                     """)
         }
-        // The text is kept deflated (TextCodec): it is read once per change, and was a full copy of the tree.
+        // The text is kept deflated: it is read once per change, and was a full copy of the tree.
         migrator.registerMigration("v4-deflate-text") { db in
             try db.execute(
                 sql: """
@@ -229,11 +237,16 @@ public final class StateStore: Sendable {
                     """)
             let rows = try Row.fetchCursor(db, sql: "SELECT root, path, text FROM article_text")
             let insert = try db.makeStatement(sql: "INSERT INTO article_body (root, path, body) VALUES (?, ?, ?)")
+            let codec = BodyCodec()
             while let row = try rows.next() {
                 let text: String = row[2]
-                try insert.execute(arguments: [row[0] as String, row[1] as String, TextCodec.encode(text)])
+                try insert.execute(arguments: [row[0] as String, row[1] as String, codec.encode(text)])
             }
             try db.execute(sql: "DROP TABLE article_text")
+        }
+        // The texts are compressed against dictionaries made from the store's own texts (BodyCodec).
+        migrator.registerMigration("v5-text-dictionary") { db in
+            try db.execute(sql: "CREATE TABLE text_dictionary (id INTEGER PRIMARY KEY, content BLOB NOT NULL)")
         }
         return migrator
     }
@@ -256,7 +269,7 @@ public final class StateStore: Sendable {
             // atomic by itself) avoids re-parsing and a BEGIN/COMMIT per lookup.
             try queue.inDatabase { db in
                 let statement = try db.cachedStatement(sql: Self.selectWithText + " WHERE a.root = ? AND a.path = ?")
-                return try Row.fetchOne(statement, arguments: [root, path]).map { try Self.decode($0) }
+                return try Row.fetchOne(statement, arguments: [root, path]).map { try decode($0) }
             }
         }
     }
@@ -268,10 +281,10 @@ public final class StateStore: Sendable {
                 if let root {
                     return try Row.fetchAll(
                         db, sql: Self.selectWithText + " WHERE a.root = ? ORDER BY a.path", arguments: [root]
-                    ).map { try Self.decode($0) }
+                    ).map { try decode($0) }
                 }
                 return try Row.fetchAll(db, sql: Self.selectWithText + " ORDER BY a.root, a.path").map {
-                    try Self.decode($0)
+                    try decode($0)
                 }
             }
         }
@@ -347,7 +360,7 @@ public final class StateStore: Sendable {
             guard step == SQLITE_ROW else { throw fail("step") }
             let count = Int(sqlite3_column_bytes(statement, 1))
             let stored = sqlite3_column_blob(statement, 1).map { Data(bytes: $0, count: count) } ?? Data()
-            guard let text = TextCodec.decode(stored) else {
+            guard let text = codec.decode(stored) else {
                 let name = sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "?"
                 throw StateError(
                     .database, path: path, message: "delete the file to rebuild it from the feed",
@@ -366,6 +379,19 @@ public final class StateStore: Sendable {
     /// Applies `updates` in order and records the feed position they reach, atomically.
     public func apply(_ updates: [StateUpdate], feedID: String, lastSeq: UInt64) throws(StateError) {
         try wrap {
+            let texts = updates.compactMap { update -> String? in
+                if case .upsert(let article) = update { return article.text }
+                return nil
+            }
+            // Stored and committed before any text is compressed with it; then it reads after any restart.
+            if let dictionary = codec.dictionary(learningFrom: texts) {
+                try queue.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO text_dictionary (id, content) VALUES (?, ?)",
+                        arguments: [Int64(dictionary.id), dictionary.content])
+                }
+                codec.install(dictionary)
+            }
             try queue.write { db in
                 for update in updates {
                     switch update {
@@ -383,7 +409,7 @@ public final class StateStore: Sendable {
                             ])
                         try db.cachedStatement(
                             sql: "INSERT OR REPLACE INTO article_body (root, path, body) VALUES (?, ?, ?)"
-                        ).execute(arguments: [a.root, a.path, TextCodec.encode(a.text)])
+                        ).execute(arguments: [a.root, a.path, codec.encode(a.text)])
                     // Cached statements throughout: at thousands of records a second, preparing each
                     // statement again was a tenth of the pipeline's time (issue 11).
                     case .delete(let root, let path):
@@ -434,9 +460,9 @@ public final class StateStore: Sendable {
 
     /// The article of a row of `selectWithText`.
     /// - Throws: ``DamagedText`` when the stored text does not inflate (the store is then rebuilt from the feed).
-    private static func decode(_ row: Row) throws -> ArticleState {
+    private func decode(_ row: Row) throws -> ArticleState {
         let body: Data = row[8]
-        guard let text = TextCodec.decode(body) else { throw DamagedText(path: row[1]) }
+        guard let text = codec.decode(body) else { throw DamagedText(path: row[1]) }
         return ArticleState(
             root: row[0], path: row[1], inode: UInt64(bitPattern: row[2]), size: row[3], mtimeNs: row[4],
             ctimeNs: row[5], sha256: row[6], text: text, lastSeq: UInt64(row[7] as Int64))
