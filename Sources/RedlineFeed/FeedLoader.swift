@@ -106,7 +106,7 @@ struct FeedLoader {
             let size = try FileIO.fileSize(fd, path: activePath)
             // The active segment is always scanned whole (its size is bounded by segment_bytes, and crc runs
             // near memory speed): a clean shutdown says nothing about a byte flipped since.
-            // Mapped, not copied to the heap: a 64 MiB segment costs page cache, not resident memory.
+            // Mapped, not copied to the heap: a 16 MiB segment costs page cache, not resident memory.
             let (scanned, validLineFollows) = try FileIO.withContents(fd, size: size, path: activePath) { bytes in
                 let scan = SegmentScan.scanInParallel(bytes, feedID: feedID, expectedFirst: sealedLast.map { $0 + 1 })
                 return (scan, scan.damage.map { SegmentScan.validLineFollows(bytes, from: $0.offset) } ?? false)

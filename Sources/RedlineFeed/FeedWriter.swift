@@ -27,10 +27,10 @@ public struct FeedOptions: Sendable, Equatable {
     /// Whether sealed segments are gzipped in the background (``SegmentCompression``).
     public var compressSealed: Bool
 
-    /// Creates options; the defaults are `fsync = always`, 64 MiB segments, keep everything, gzip sealed
+    /// Creates options; the defaults are `fsync = always`, 16 MiB segments, keep everything, gzip sealed
     /// segments.
     public init(
-        fsync: FsyncPolicy = .always, segmentBytes: Int = 64 << 20, retainSegments: Int? = nil,
+        fsync: FsyncPolicy = .always, segmentBytes: Int = 16 << 20, retainSegments: Int? = nil,
         compressSealed: Bool = true
     ) {
         self.fsync = fsync
