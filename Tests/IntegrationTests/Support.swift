@@ -49,6 +49,20 @@ func runRedline(_ arguments: [String], stdin: String? = nil, environment: [Strin
 @discardableResult
 /// - Parameter timeout: seconds after which the process is killed (SIGKILL) and the result says so in `stderr`,
 ///   so a hung child fails its test instead of hanging the suite.
+/// The processes other than this one with the pipe of `descriptor` open.
+func processesHolding(_ descriptor: Int32) -> [pid_t] {
+    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)"),
+        target.hasPrefix("pipe:"), let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
+    else { return [] }
+    let me = getpid()
+    return pids.compactMap { Int32($0) }.filter { pid in
+        pid != me
+            && ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).contains { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == target
+            }
+    }
+}
+
 func runProcess(
     _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
     timeout: Double? = nil
@@ -71,10 +85,15 @@ func runProcess(
     let timedOut = Mutex(false)
     if let timeout {
         let pid = process.processIdentifier
+        let pipes = [out, err].map { $0.fileHandleForReading.fileDescriptor }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
-            guard process.isRunning else { return }
+            // The child may have exited while something it started (with-systemd's sandboxed systemd) still
+            // holds its output open: the reads below would wait for that forever. Kill whatever holds them.
+            let holders = pipes.flatMap(processesHolding)
+            guard process.isRunning || !holders.isEmpty else { return }
             timedOut.withLock { $0 = true }
             kill(pid, SIGKILL)
+            for holder in holders { kill(holder, SIGKILL) }
         }
     }
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
