@@ -45,15 +45,9 @@ func runRedline(_ arguments: [String], stdin: String? = nil, environment: [Strin
     try runProcess(RedlineBinary.url, arguments, stdin: stdin, environment: environment)
 }
 
-/// Runs any executable to completion and captures its output.
-@discardableResult
-/// - Parameter timeout: seconds after which the process is killed (SIGKILL) and the result says so in `stderr`,
-///   so a hung child fails its test instead of hanging the suite.
-/// The processes other than this one with the pipe of `descriptor` open.
-func processesHolding(_ descriptor: Int32) -> [pid_t] {
-    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)"),
-        target.hasPrefix("pipe:"), let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
-    else { return [] }
+/// The processes other than this one that have the pipe `target` (`pipe:[inode]`, as `/proc/*/fd` shows it) open.
+func processesHolding(_ target: String) -> [pid_t] {
+    guard let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
     let me = getpid()
     return pids.compactMap { Int32($0) }.filter { pid in
         pid != me
@@ -63,6 +57,10 @@ func processesHolding(_ descriptor: Int32) -> [pid_t] {
     }
 }
 
+/// Runs any executable to completion and captures its output.
+/// - Parameter timeout: seconds after which the process is killed (SIGKILL) and the result says so in `stderr`,
+///   so a hung child fails its test instead of hanging the suite.
+@discardableResult
 func runProcess(
     _ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
     timeout: Double? = nil
@@ -83,10 +81,16 @@ func runProcess(
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     let timedOut = Mutex(false)
+    let finished = Mutex(false)
     if let timeout {
         let pid = process.processIdentifier
-        let pipes = [out, err].map { $0.fileHandleForReading.fileDescriptor }
+        // The pipes by inode, taken now: once this call has returned, their descriptor numbers belong to others.
+        let pipes = [out, err].compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(
+                atPath: "/proc/self/fd/\($0.fileHandleForReading.fileDescriptor)")
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [process] in
+            guard !finished.withLock({ $0 }) else { return }
             // The child may have exited while something it started (with-systemd's sandboxed systemd) still
             // holds its output open: the reads below would wait for that forever. Kill whatever holds them.
             let holders = pipes.flatMap(processesHolding)
@@ -107,6 +111,7 @@ func runProcess(
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
+    finished.withLock { $0 = true }
     return ProcessResult(
         status: process.terminationStatus,
         stdout: String(decoding: outData, as: UTF8.self),
