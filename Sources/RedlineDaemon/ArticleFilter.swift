@@ -18,12 +18,16 @@ public struct ArticleFilter: Sendable, Equatable {
 
     /// Whether the file `name` at `relativePath`, in a directory the walk entered (so no directory on the way
     /// is excluded), is an article. Patterns that look at the name alone, the common case, never split the path.
-    public func isArticle(walked relativePath: String, name: String) -> Bool {
-        func matches(_ glob: Glob) -> Bool {
-            glob.matchesNameOnly ? glob.matches(name: name) : glob.matches(path: relativePath)
+    /// - Parameter relativePath: only evaluated when a pattern looks at the whole path.
+    public func isArticle(walked relativePath: @autoclosure () -> String, name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { bytes in
+            func matches(_ glob: Glob) -> Bool {
+                glob.matchesNameOnly ? glob.matches(name: bytes) : glob.matches(path: relativePath())
+            }
+            if exclude.contains(where: matches) { return false }
+            return include.contains(where: matches)
         }
-        if exclude.contains(where: matches) { return false }
-        return include.contains(where: matches)
     }
 
     /// Whether the file at `relativePath` is an article.

@@ -27,8 +27,15 @@ public struct Glob: Sendable, Equatable {
 
     /// Whether a file `name` matches a ``matchesNameOnly`` pattern.
     public func matches(name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { matches(name: $0) }
+    }
+
+    /// Whether a file name given as its bytes matches a ``matchesNameOnly`` pattern (the walk tests every file
+    /// against every pattern: nothing is allocated).
+    public func matches(name: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let only = segments.first else { return false }
-        return Self.match(only, Array(name.utf8))
+        return only.withUnsafeBufferPointer { Self.match($0, name) }
     }
 
     /// Whether the relative `path` matches.
@@ -38,7 +45,7 @@ public struct Glob: Sendable, Equatable {
 
     /// Whether a path given as its segments matches.
     public func matches(_ path: [String]) -> Bool {
-        if anyDepth, let name = path.last, let only = segments.first { return Self.match(only, Array(name.utf8)) }
+        if anyDepth, let name = path.last { return matches(name: name) }
         return matchSegments(segments[...], path.map { Array($0.utf8) }[...])
     }
 
@@ -53,12 +60,14 @@ public struct Glob: Sendable, Equatable {
                 remaining = remaining.dropFirst()
             }
         }
-        guard let segment = path.first, Self.match(first, segment) else { return false }
+        guard let segment = path.first,
+            first.withUnsafeBufferPointer({ p in segment.withUnsafeBufferPointer { Self.match(p, $0) } })
+        else { return false }
         return matchSegments(pattern.dropFirst(), path.dropFirst())
     }
 
     /// Matches one segment with `*`, `?` and `[...]` (bytes; multi-byte UTF-8 names match literally).
-    static func match(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {
+    static func match(_ pattern: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = 0
         var n = 0
         var starP = -1
@@ -100,11 +109,11 @@ public struct Glob: Sendable, Equatable {
 
     /// The index just past the `]` closing the class at `start`; nil when it is never closed.
     public static func classEnd(_ pattern: [UInt8], _ start: Int) -> Int? {
-        matchClass(pattern, start, 0).map(\.1)
+        pattern.withUnsafeBufferPointer { matchClass($0, start, 0).map(\.1) }
     }
 
     /// Matches a `[...]` class at `start`; nil when the bracket is not closed (then it is literal).
-    private static func matchClass(_ pattern: [UInt8], _ start: Int, _ byte: UInt8) -> (Bool, Int)? {
+    private static func matchClass(_ pattern: UnsafeBufferPointer<UInt8>, _ start: Int, _ byte: UInt8) -> (Bool, Int)? {
         var i = start + 1
         var negate = false
         if i < pattern.count && (pattern[i] == UInt8(ascii: "!") || pattern[i] == UInt8(ascii: "^")) {
