@@ -342,11 +342,24 @@ final class Pipeline {
     private func directoryMoved(from: String, to: String) throws {
         try commit()
         guard let source = locate(from) else { return }
-        guard let target = locate(to), target.root == source.root else { return try directoryRemoved(from) }
+        guard let target = locate(to), target.root == source.root, let filter = filters[target.root] else {
+            return try directoryRemoved(from)
+        }
         for article in try settledState().articles(root: source.root)
         where article.path.hasPrefix(source.path + "/") {
             let rest = article.path.dropFirst(source.path.count)
             try moved(from: absolute(Key(root: source.root, path: article.path)), to: to + rest)
+        }
+        // What the store did not know below the old name is new here: an article the startup scan took for
+        // deleted because the directory was renamed between the watcher's listing and the scan's stat of it (the
+        // rename then comes as this event, with no walk behind it), or a file that never settled under the old name.
+        var untracked: [String] = []
+        TreeWalker.walk(under: target.root, below: target.path, filter: filter, logger: logger) {
+            path, _ in untracked.append(path)
+        }
+        for path in untracked.sorted() {
+            let key = Key(root: target.root, path: path)
+            if try current(key) == nil { try look(at: key) }
         }
         try commit()
     }

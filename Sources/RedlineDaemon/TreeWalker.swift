@@ -21,10 +21,16 @@ enum TreeWalker {
     }
 
     /// Calls `body` with every article under `root` and its `lstat` data, in no particular order.
+    /// - Parameter below: a directory relative to `root` to walk instead of the whole root ("" for the root); it
+    ///   is not walked when the filter excludes one of its components.
     static func walk(
-        under root: String, filter: ArticleFilter, logger: Logger, _ body: (String, FileStat) -> Void
+        under root: String, below: String = "", filter: ArticleFilter, logger: Logger,
+        _ body: (String, FileStat) -> Void
     ) {
-        var stack: [String] = [""]
+        if !below.isEmpty, below.split(separator: "/").contains(where: { filter.directoryExcluded(String($0)) }) {
+            return
+        }
+        var stack: [String] = [below]
         while let relative = stack.popLast() {
             let directory = relative.isEmpty ? root : root + "/" + relative
             let prefix = relative.isEmpty ? "" : relative + "/"

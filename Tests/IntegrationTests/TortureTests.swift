@@ -98,6 +98,26 @@ import Testing
         let required = workload.stableVersions(up: life.upIntervals, end: end, slack: Double(settleMs) / 1000 + 1.0)
         let lost = required.filter { !recorded.contains($0.path + "\u{0}" + $0.sha) }
         #expect(lost.isEmpty, "versions never recorded: \(lost.prefix(5).map { "\($0.path)@\($0.from)" })")
+        for version in lost.prefix(3) {
+            // What the workload did around the lost version and what the feed says about it, so a red run
+            // in CI can be read without replaying it.
+            print("torture: lost \(version.path) sha \(version.sha.prefix(12)) held \(version.from)...\(version.to)")
+            print("torture: life began \(life.began) (workload times are seconds since)")
+            print("torture: up intervals \(life.upIntervals.map { "\($0.from)...\($0.to)" })")
+            for line in workload.history(around: version) { print("torture: workload \(line)") }
+            for record in records {
+                let after = (record["after"] as? [String: Any])?["sha256"] as? String
+                let before = (record["before"] as? [String: Any])?["sha256"] as? String
+                guard
+                    record["path"] as? String == version.path || record["from_path"] as? String == version.path
+                        || after == version.sha || before == version.sha || record["type"] as? String == "rescan"
+                else { continue }
+                print(
+                    "torture: record seq \(record["seq"] ?? "") \(record["type"] ?? "") "
+                        + "\(record["from_path"].map { "\($0) -> " } ?? "")\(record["path"] ?? "") "
+                        + "after \(after?.prefix(12) ?? "-") at \(record["time"] ?? "")")
+            }
+        }
         let duplicated = Self.duplicatedTransitions(records)
         #expect(duplicated.isEmpty, "transitions recorded twice: seqs \(duplicated.prefix(10))")
         #expect(life.refusedStarts.isEmpty, "refused starts: \(life.refusedStarts.map { $0.suffix(300) })")
@@ -316,6 +336,14 @@ final class Workload: @unchecked Sendable {
             }
         } catch {
             Issue.record("workload: \(error)")
+        }
+    }
+
+    /// The log entries of `version`'s path and of its text wherever it was, with their times: what a lost
+    /// version's report prints.
+    func history(around version: Version) -> [String] {
+        lock.withLock { log }.filter { $0.path == version.path || $0.sha == version.sha }.map {
+            "\($0.from) \($0.path) \($0.sha.map { String($0.prefix(12)) } ?? "gone")"
         }
     }
 

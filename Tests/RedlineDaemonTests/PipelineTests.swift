@@ -103,6 +103,17 @@ import Testing
         #expect(try f.handle([.directoryRemoved(path: f.abs("v"))]) == ["deleted v/sub/y.txt", "deleted v/x.txt"])
     }
 
+    /// The startup scan stats a directory's files after the watcher listed it: renamed in between, its articles
+    /// are taken for deleted, and the rename's event is all that is left to find them under the new name.
+    @Test func aDirectoryRenamedUnderTheStartupScanIsFoundUnderItsNewName() throws {
+        let f = try Fixture()
+        try f.write("w/x.txt", "x\n")
+        _ = try f.handle([.changed(path: f.abs("w/x.txt"))])
+        try FileManager.default.moveItem(atPath: f.abs("w"), toPath: f.abs("v"))
+        #expect(try f.handle([.changed(path: f.abs("w/x.txt"))]) == ["deleted w/x.txt"])
+        #expect(try f.handle([.directoryMoved(from: f.abs("w"), to: f.abs("v"))]) == ["created v/x.txt"])
+    }
+
     @Test func anOverflowRescansAndSaysSo() throws {
         let f = try Fixture()
         try f.write("a.txt", "a\n")
