@@ -254,7 +254,9 @@ public final class FeedCursor {
         closeFile()
         if sealed {
             (fd, self.path) = try FileIO.openSegment(path)
-            if SegmentCompression.isCompressed(self.path) { gzip = try GzipReader(fd: fd, path: self.path) }
+            if SegmentCompression.isCompressed(self.path) {
+                gzip = try GzipReader(fd: fd, path: self.path, checksCRC: false)
+            }
         } else {
             fd = try FileIO.open(path, O_RDONLY)
             self.path = path
@@ -277,15 +279,32 @@ public final class FeedCursor {
     /// - Throws: ``FeedError`` `.corrupt` on a damaged line, `.retention` if the next segment was deleted
     ///   before this cursor reached it.
     public func next() throws(FeedError) -> RawRecord? {
+        guard let (seq, range) = try advance() else { return nil }
+        return RawRecord(seq: seq, bytes: Array(buffer[range]), segment: path, line: lineNumber)
+    }
+
+    /// ``next()`` without copying the line: `body` gets the record's seq and its stored bytes (without the
+    /// `\n`), which are valid only during the call. For readers that copy many records into one buffer.
+    /// - Returns: false when every complete line has been read (`body` was not called).
+    public func next(borrowing body: (_ seq: UInt64, _ line: UnsafeBufferPointer<UInt8>) -> Void) throws(FeedError)
+        -> Bool
+    {
+        guard let (seq, range) = try advance() else { return false }
+        buffer.withUnsafeBufferPointer { body(seq, UnsafeBufferPointer(rebasing: $0[range])) }
+        return true
+    }
+
+    /// Moves to the next complete record at or after ``nextSeq``: its seq and where its line is in `buffer`.
+    private func advance() throws(FeedError) -> (UInt64, Range<Int>)? {
         while true {
             if fd < 0 {
                 guard try openNextSegment() else { return nil }
                 continue
             }
-            if let record = try nextLine() {
-                if record.seq < nextSeq { continue }
-                nextSeq = record.seq + 1
-                return record
+            if let (seq, range) = try nextLine() {
+                if seq < nextSeq { continue }
+                nextSeq = seq + 1
+                return (seq, range)
             }
             if held {
                 // Complete but not yet durable: the writer publishes the mark after its sync.
@@ -383,8 +402,8 @@ public final class FeedCursor {
         return n
     }
 
-    /// Takes the next complete line from the buffer and checks it.
-    private func nextLine() throws(FeedError) -> RawRecord? {
+    /// Takes the next complete line from the buffer and checks it: its seq and where it is in `buffer`.
+    private func nextLine() throws(FeedError) -> (UInt64, Range<Int>)? {
         guard searched < buffer.count else { return nil }
         let from = searched
         let found: Int? = buffer.withUnsafeBufferPointer { b -> Int? in
@@ -432,24 +451,31 @@ public final class FeedCursor {
         guard envelope.v == FeedRecord.formatVersion else {
             throw corrupt("format version v=\(envelope.v) is not \(FeedRecord.formatVersion)")
         }
-        let feed = Array(
-            buffer[(lineStart + envelope.feedRange.lowerBound)..<(lineStart + envelope.feedRange.upperBound)])
+        let feedRange = (lineStart + envelope.feedRange.lowerBound)..<(lineStart + envelope.feedRange.upperBound)
         if let known = feedBytes {
-            guard known == feed else {
+            // Compared in place: this runs once per record, and an Array per record is most of a fast reader's cost.
+            let same = known.withUnsafeBufferPointer { k in
+                buffer.withUnsafeBufferPointer { b in
+                    k.count == feedRange.count
+                        && (k.isEmpty || memcmp(k.baseAddress!, b.baseAddress! + feedRange.lowerBound, k.count) == 0)
+                }
+            }
+            guard same else {
+                let feed = String(decoding: buffer[feedRange], as: UTF8.self)
                 throw FeedError(
                     .feedChanged, path: path,
-                    message: "\(path) line \(lineNumber) belongs to feed \(String(decoding: feed, as: UTF8.self)), "
+                    message: "\(path) line \(lineNumber) belongs to feed \(feed), "
                         + "not \(String(decoding: known, as: UTF8.self)): the feed was recreated; resync from the start"
                 )
             }
         } else {
-            feedBytes = feed
+            feedBytes = Array(buffer[feedRange])
         }
         if let want = expected, envelope.seq != want {
             throw corrupt("seq \(envelope.seq) where \(want) was expected")
         }
         expected = envelope.seq + 1
-        return RawRecord(seq: envelope.seq, bytes: Array(buffer[lineStart..<nl]), segment: path, line: lineNumber)
+        return (envelope.seq, lineStart..<nl)
     }
 
     private func corrupt(_ reason: String) -> FeedError {

@@ -13,27 +13,88 @@ import Synchronization
 struct HubEntry: Sendable {
     /// The record's seq.
     let seq: UInt64
-    /// The `eventsource` frame of the record.
-    let event: ByteBuffer
-    /// Where the stored line starts in `event`.
+    /// The `eventsource` frame of the record, or (``framed`` false) the stored line and its `\n` alone.
+    private let storage: ByteBuffer
+    /// Where the stored line starts in `storage`.
     private let lineStart: Int
+    /// Whether `storage` is the whole event frame.
+    private let framed: Bool
     /// The fields filters look at (type, path, significance, classes); the text and patch are dropped.
     let facts: FeedRecord?
 
-    /// The entry of the stored line `bytes` (without its `\n`, crc included: passed on unchanged).
+    /// The entry of the stored line `bytes` (without its `\n`, crc included: passed on unchanged), framed once
+    /// as an event: what the hub's ring keeps, written to every subscriber.
     init(seq: UInt64, bytes: [UInt8], facts: FeedRecord?) {
         self.seq = seq
-        (event, lineStart) = ChangesFormat.eventFrame(seq: seq, bytes)
+        (storage, lineStart) = ChangesFormat.eventFrame(seq: seq, bytes)
+        framed = true
         self.facts = facts
+    }
+
+    /// The entry of `line`, a stored line and its `\n` (typically a slice of one buffer holding many lines read
+    /// from disk for one catching-up subscriber), framed as an event only if an event stream asks for it.
+    init(seq: UInt64, line: ByteBuffer) {
+        self.seq = seq
+        storage = line
+        lineStart = 0
+        framed = false
+        facts = nil
+    }
+
+    /// The `eventsource` frame: `id: SEQ\ndata: LINE\n\n`.
+    var event: ByteBuffer {
+        if framed { return storage }
+        var frame = ByteBuffer()
+        frame.reserveCapacity(eventBytes)
+        writeEvent(into: &frame)
+        return frame
+    }
+
+    /// The size of ``event``, without building it.
+    var eventBytes: Int { framed ? storage.readableBytes : lineBytes + 1 + Self.headBytes(seq) }
+
+    /// Appends ``event`` to `out`.
+    func writeEvent(into out: inout ByteBuffer) {
+        if framed {
+            out.writeImmutableBuffer(storage)
+        } else {
+            out.writeString("id: \(seq)\ndata: ")
+            out.writeImmutableBuffer(storage)
+            out.writeInteger(UInt8(0x0A))
+        }
     }
 
     /// The stored line without its `\n`.
     var bytes: ByteBuffer {
-        event.getSlice(at: event.readerIndex + lineStart, length: event.readableBytes - lineStart - 2)!
+        storage.getSlice(at: storage.readerIndex + lineStart, length: storage.readableBytes - lineStart - tail - 1)!
     }
     /// The stored line with its `\n` (`continuous`).
     var line: ByteBuffer {
-        event.getSlice(at: event.readerIndex + lineStart, length: event.readableBytes - lineStart - 1)!
+        storage.getSlice(at: storage.readerIndex + lineStart, length: storage.readableBytes - lineStart - tail)!
+    }
+
+    /// Calls `body` with the stored line's bytes without its `\n` (``bytes`` without making a slice of the buffer).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        storage.withUnsafeReadableBytes {
+            body(UnsafeRawBufferPointer(rebasing: $0[lineStart..<(lineStart + lineBytes - 1)]))
+        }
+    }
+
+    /// The size of ``line``.
+    var lineBytes: Int { storage.readableBytes - lineStart - tail }
+
+    /// Bytes after the line's `\n`: the frame's closing `\n`.
+    private var tail: Int { framed ? 1 : 0 }
+
+    /// `id: SEQ\ndata: ` in bytes.
+    private static func headBytes(_ seq: UInt64) -> Int {
+        var digits = 1
+        var rest = seq / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return 11 + digits
     }
 }
 

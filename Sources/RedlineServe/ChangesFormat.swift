@@ -47,18 +47,20 @@ enum ChangesFormat {
     static func joined(_ entries: [HubEntry], events: Bool) -> ByteBuffer {
         if entries.count == 1 { return events ? entries[0].event : entries[0].line }
         var out = ByteBuffer()
-        out.reserveCapacity(entries.reduce(0) { $0 + $1.event.readableBytes })
-        for entry in entries { out.writeImmutableBuffer(events ? entry.event : entry.line) }
+        out.reserveCapacity(entries.reduce(0) { $0 + (events ? $1.eventBytes : $1.lineBytes) })
+        for entry in entries {
+            if events { entry.writeEvent(into: &out) } else { out.writeImmutableBuffer(entry.line) }
+        }
         return out
     }
 
     /// Rows of `results` in one buffer; rows after the first are preceded by a comma.
     static func resultRows(_ entries: [HubEntry], first: Bool) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(entries.reduce(0) { $0 + $1.event.readableBytes })
+        out.reserveCapacity(entries.reduce(0) { $0 + $1.lineBytes + 1 })
         for (i, entry) in entries.enumerated() {
             if !(first && i == 0) { out.writeString(",\n") }
-            out.writeImmutableBuffer(entry.bytes)
+            entry.withBytes { _ = out.writeBytes($0) }
         }
         return out
     }

@@ -1,3 +1,4 @@
+import Hummingbird
 import RedlineFeed
 
 /// One client's position in the feed, and the records after it that match its filter.
@@ -69,6 +70,35 @@ final class Subscription: @unchecked Sendable {
         }
     }
 
+    /// Appends up to `max` records from `cursor`, copied once into one buffer that their entries share: the
+    /// unfiltered catch-up (`since=0` of a whole feed) costs one copy per byte and no allocation per record.
+    /// - Returns: false when the cursor had no more complete records.
+    private func readAll(from cursor: FeedCursor, max: Int, into out: inout [HubEntry]) throws(FeedError) -> Bool {
+        var lines = ByteBuffer()
+        lines.reserveCapacity(min(1 << 20, max * 1024))
+        var ends: [(seq: UInt64, end: Int)] = []
+        ends.reserveCapacity(min(max, Self.scanBudget))
+        var more = true
+        while ends.count < min(max, Self.scanBudget) && lines.writerIndex < (1 << 20) {
+            let got = try cursor.next { seq, line in
+                lines.writeBytes(line)
+                lines.writeInteger(UInt8(0x0A))
+                ends.append((seq, lines.writerIndex))
+            }
+            if !got {
+                more = false
+                break
+            }
+        }
+        var from = 0
+        for (seq, end) in ends {
+            out.append(HubEntry(seq: seq, line: lines.getSlice(at: from, length: end - from)!))
+            from = end
+        }
+        if let last = ends.last { position = last.seq }
+        return more
+    }
+
     /// Records one ``next(max:)`` examines at most. The disk reads are synchronous, and the cooperative pool has
     /// as many threads as cores (two here): a client catching up with a selective filter must hand its thread
     /// back often, so that live subscribers are not held up behind it.
@@ -92,6 +122,21 @@ final class Subscription: @unchecked Sendable {
         var out: [HubEntry] = []
         var scanned = 0
         while out.count < max && scanned < Self.scanBudget {
+            if let cursor = disk, filter.keepsEverything {
+                do throws(FeedError) {
+                    if try !readAll(from: cursor, max: max - out.count, into: &out) {
+                        disk = nil
+                        if case .behind = hub.read(after: position, generation: generation, max: 1) {
+                            return (out, true)  // the hub has not read this far yet
+                        }
+                    }
+                    scanned += Self.scanBudget
+                } catch {
+                    if error.code == .feedChanged { throw .feedChanged(hub.feedID) }
+                    throw .failed(ServeError(error))
+                }
+                continue
+            }
             if let cursor = disk {
                 do throws(FeedError) {
                     guard let raw = try cursor.next() else {
@@ -103,9 +148,7 @@ final class Subscription: @unchecked Sendable {
                     }
                     scanned += 1
                     position = raw.seq
-                    if filter.keepsEverything {
-                        out.append(HubEntry(seq: raw.seq, bytes: raw.bytes, facts: nil))
-                    } else if filter.matches(try raw.decode()) {
+                    if filter.matches(try raw.decode()) {
                         out.append(HubEntry(seq: raw.seq, bytes: raw.bytes, facts: nil))
                     }
                 } catch {
