@@ -71,16 +71,21 @@ final class ArchiveCounter: @unchecked Sendable {
         taken.wait()
     }
 
-    /// One article changed from `old` to `new` (nil: it did not exist, or no longer does); counted after the
-    /// changes given before.
-    func changed(from old: String?, to new: String?) {
+    /// Articles changed from `old` to `new` (nil: it did not exist, or no longer does), one batch's worth;
+    /// counted after the changes given before. One hand-off per batch, not per article: a cold start's 100,000
+    /// `created` records cost 100,000 wake-ups of this thread otherwise.
+    func changed(_ changes: [(old: String?, new: String?)]) {
+        guard !changes.isEmpty else { return }
         worker.async { [words] in
-            if let old, let new {
-                let (removing, adding) = ArchiveWords.change(from: old, to: new)
-                words.update(removing: removing, adding: adding)
-            } else {
-                words.update(
-                    removing: old.map(ArchiveWords.words(of:)) ?? [], adding: new.map(ArchiveWords.words(of:)) ?? [])
+            for (old, new) in changes {
+                if let old, let new {
+                    let (removing, adding) = ArchiveWords.change(from: old, to: new)
+                    words.update(removing: removing, adding: adding)
+                } else {
+                    words.update(
+                        removing: old.map(ArchiveWords.words(of:)) ?? [],
+                        adding: new.map(ArchiveWords.words(of:)) ?? [])
+                }
             }
         }
     }

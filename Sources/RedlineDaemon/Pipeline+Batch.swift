@@ -41,7 +41,7 @@ extension Pipeline {
         }
         pending.removeAll(keepingCapacity: true)
         touches.removeAll(keepingCapacity: true)
-        for change in archiveChanges { archive?.changed(from: change.old, to: change.new) }
+        archive?.changed(archiveChanges)
         archiveChanges.removeAll(keepingCapacity: true)
         // The records are durable in the feed already; a store that cannot take them yet waits (full disk)
         // and then takes exactly these updates, so it ends where the feed is.

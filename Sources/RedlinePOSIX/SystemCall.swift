@@ -84,6 +84,60 @@ public enum POSIX {
         }
         guard let handle else { throw SystemCallError(call: "opendir", path: directory, errno: errno) }
         defer { closedir(handle) }
+        return entries(handle, directory: directory, statRegular: statRegular)
+    }
+
+    /// A directory opened for listing, with the device and inode its descriptor's `fstat` gave.
+    public struct OpenDirectory: Sendable {
+        /// The descriptor; ``entries(of:path:)`` closes it, ``closeDirectory(_:)`` otherwise.
+        public let fd: Int32
+        /// `st_dev` of the directory.
+        public let device: UInt64
+        /// `st_ino` of the directory.
+        public let inode: UInt64
+    }
+
+    /// Opens `directory` for listing and `fstat`s the descriptor: the watcher's walk takes one path lookup per
+    /// directory where `lstat` and then `opendir` took two.
+    /// - Parameter follow: follow a symlink at `directory` itself (a root); otherwise a symlink is ENOTDIR, as
+    ///   `lstat` would have shown it.
+    /// - Throws: ``SystemCallError`` from `open` (ENOENT, EACCES, ENOTDIR, ...).
+    public static func openDirectory(_ directory: String, follow: Bool) throws(SystemCallError) -> OpenDirectory {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)
+        var fd: Int32 = -1
+        repeat {
+            fd = PathName.withCString(directory) { open($0, flags) }
+        } while fd < 0 && errno == EINTR
+        guard fd >= 0 else {
+            throw SystemCallError(call: "open", path: directory, errno: errno == ELOOP ? ENOTDIR : errno)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw SystemCallError(call: "fstat", path: directory, errno: code)
+        }
+        return OpenDirectory(fd: fd, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Closes a directory opened with ``openDirectory(_:follow:)`` without listing it.
+    public static func closeDirectory(_ directory: OpenDirectory) { Glibc.close(directory.fd) }
+
+    /// The entries of an open directory other than `.` and `..`; closes its descriptor.
+    /// - Parameter path: the directory's path, for the names of entries whose kind needs an `lstat`.
+    public static func entries(of directory: OpenDirectory, path: String) throws(SystemCallError) -> [Entry] {
+        guard let handle = fdopendir(directory.fd) else {
+            let code = errno
+            Glibc.close(directory.fd)
+            throw SystemCallError(call: "fdopendir", path: path, errno: code)
+        }
+        defer { closedir(handle) }
+        return entries(handle, directory: path, statRegular: nil)
+    }
+
+    private static func entries(_ handle: OpaquePointer, directory: String, statRegular: ((String) -> Bool)?)
+        -> [Entry]
+    {
         var result: [Entry] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
