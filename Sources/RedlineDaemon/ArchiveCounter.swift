@@ -12,9 +12,11 @@ import RedlineState
 /// the pipeline never tokenizes a whole article for it. The counts are a cache like the state store:
 /// - a clean stop writes them to `DATA/cache/archive-words.bin`, stamped with the feed and seq the store had;
 /// - a start whose store (after catching up with the feed) has that stamp loads them;
-/// - any other start counts again from the store's texts, on this thread, from a snapshot taken before the
-///   startup scan writes anything, so no article is counted twice. Until that is done a diff sees fewer
-///   articles using a word, which only ever makes `archive_form` rarer (the classes stay the stricter ones).
+/// - any other start counts again from the store's texts, on this thread, from a snapshot taken once the
+///   startup scan is in the store: the scan's changes are not handed over one by one (a cold start's 100,000
+///   texts, counted while the scan ran, took a core from it), and no article is counted twice. Until that is
+///   done a diff sees fewer articles using a word, which only ever makes `archive_form` rarer (the classes
+///   stay the stricter ones).
 final class ArchiveCounter: @unchecked Sendable {
     /// The counts the pipeline's diffs consult.
     let words = ArchiveWords()
@@ -34,7 +36,12 @@ final class ArchiveCounter: @unchecked Sendable {
         "\(position.feedID ?? "-"):\(position.lastSeq)"
     }
 
-    /// Loads the counts saved for the store's position, or counts the store's texts again.
+    /// Set by ``start(state:)`` when there were no saved counts: the startup scan's changes are dropped, and
+    /// ``scanned(state:)`` recounts the store. Used on the pipeline's thread only.
+    private var recountAfterScan = false
+
+    /// Loads the counts saved for the store's position; without them, counts the store's texts once the startup
+    /// scan is done (``scanned(state:)``).
     /// - Throws: `StateError` when the store's position cannot be read.
     func start(state: StateStore) throws {
         let stamp = Self.stamp(try state.position())
@@ -44,8 +51,20 @@ final class ArchiveCounter: @unchecked Sendable {
             worker.async { [words] in words.merge(saved) }
             return
         }
-        // The recount reads a snapshot taken before this returns, so the scan's writes after it are counted
-        // once, by `changed`, in order behind it.
+        recountAfterScan = true
+    }
+
+    /// The startup scan is done and `state` has every change it made: without saved counts, count its texts now,
+    /// in the background.
+    func scanned(state: StateStore) {
+        guard recountAfterScan else { return }
+        recountAfterScan = false
+        recount(state)
+    }
+
+    /// Counts the store's texts on the counting thread. The snapshot is taken before this returns, so the writes
+    /// after it are counted once, by `changed`, in order behind it.
+    private func recount(_ state: StateStore) {
         let taken = DispatchSemaphore(value: 0)
         worker.async { [words, logger] in
             var counts: [UInt64: UInt32] = [:]
@@ -75,7 +94,8 @@ final class ArchiveCounter: @unchecked Sendable {
     /// counted after the changes given before. One hand-off per batch, not per article: a cold start's 100,000
     /// `created` records cost 100,000 wake-ups of this thread otherwise.
     func changed(_ changes: [(old: String?, new: String?)]) {
-        guard !changes.isEmpty else { return }
+        // The recount after the scan will find these in the store.
+        guard !changes.isEmpty, !recountAfterScan else { return }
         worker.async { [words] in
             for (old, new) in changes {
                 if let old, let new {

@@ -66,11 +66,15 @@ final class Loop {
         try pipeline.archive?.start(state: pipeline.state)
         // Counts from here: the records of the startup reconciliation too.
         pipeline.appended = { [metrics] in metrics.appended($0) }
+        // Background work waits for the scan, which has both cores to itself (a cold start of a large tree).
+        pipeline.feed.holdCompression()
         var stopped = false
         for (root, walk) in walks {
             if !stopped { stopped = try pipeline.reconcile(root, walk: walk) }
             watched(root, walk.result)
         }
+        try pipeline.archive?.scanned(state: pipeline.settledState())
+        pipeline.feed.releaseCompression()
         if inbox.stopRequested {
             logger.notice("stopped during the startup reconciliation; the rest is compared at the next start")
         }

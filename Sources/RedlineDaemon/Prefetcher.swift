@@ -2,8 +2,8 @@ import Foundation
 import RedlineDiff
 import RedlineFeed
 
-/// Reads, hashes and decodes the files a reconciliation will look at, a bounded window ahead on a second
-/// thread, so the pipeline thread spends its time on records, the feed and the state store: a cold start
+/// Reads, hashes and decodes the files a reconciliation will look at, a bounded window ahead on worker
+/// threads (one per core, up to four), so the pipeline thread spends its time on records, the feed and the state store: a cold start
 /// of a large tree uses both cores (issue 11).
 ///
 /// What it hands over may be a moment older than the file by the time the pipeline records it; that is
@@ -28,41 +28,50 @@ final class Prefetcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [Int: Item] = [:]
     private var consumed = 0
-    /// Files read so far (the worker's next index).
-    private var produced = 0
+    /// The next index a worker takes.
+    private var next = 0
     private var cancelled = false
     /// Bytes read and not yet taken.
     private var readyBytes = 0
-    /// Whether the worker waits for room, and the pipeline for an item: each side wakes the other only then,
-    /// and the worker only once half the window is free again, so a cold start of 100,000 files is not
-    /// 200,000 wake-ups and context switches (they were a fifth of its CPU).
-    private var workerWaits = false
-    private var takerWaits = false
+    /// How many workers wait for room, and whether the pipeline waits for an item: each side wakes the other
+    /// only then, and the workers only once half the window is free again, so a cold start of 100,000 files is
+    /// not 200,000 wake-ups and context switches (they were a fifth of its CPU).
+    private var workersWaiting = 0
+    /// The index the pipeline waits for, if it waits.
+    private var takerWaitsFor: Int?
     private static let window = 64
     /// At most this much read ahead (64 files of up to `max_file_bytes` each could otherwise be 640 MiB).
     private static let byteBudget = 32 << 20
+    /// Workers for a long list: reading, hashing and decoding were the longest of a cold start's threads.
+    private static let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Starts reading `paths` in order, at most 64 files and 32 MiB ahead of what was taken.
     init(paths: [String], maxBytes: Int) {
-        let thread = Thread { [self] in self.work(paths, maxBytes: maxBytes) }
-        thread.name = "redline-prefetch"
-        thread.start()
+        for _ in 0..<(paths.count > Self.window ? Self.workers : 1) {
+            let thread = Thread { [self] in self.work(paths, maxBytes: maxBytes) }
+            thread.name = "redline-prefetch"
+            thread.start()
+        }
     }
 
-    private var full: Bool { produced - consumed >= Self.window || (readyBytes >= Self.byteBudget && !ready.isEmpty) }
+    private var full: Bool { next - consumed >= Self.window || (readyBytes >= Self.byteBudget && !ready.isEmpty) }
 
     private func work(_ paths: [String], maxBytes: Int) {
-        for (index, path) in paths.enumerated() {
+        while true {
             condition.lock()
             while full && !cancelled {
-                workerWaits = true
+                workersWaiting += 1
                 condition.wait()
+                workersWaiting -= 1
             }
-            workerWaits = false
-            let stop = cancelled
+            guard !cancelled, next < paths.count else {
+                condition.unlock()
+                return
+            }
+            let index = next
+            next += 1
             condition.unlock()
-            if stop { return }
-            let read = ArticleFile.read(path, maxBytes: maxBytes)
+            let read = ArticleFile.read(paths[index], maxBytes: maxBytes)
             var item = Item(read: read)
             if case .bytes(let bytes, _) = read {
                 item.sha256 = Digest.sha256Hex(bytes)
@@ -70,9 +79,8 @@ final class Prefetcher: @unchecked Sendable {
             }
             condition.lock()
             ready[index] = item
-            produced = index + 1
             readyBytes += item.size
-            if takerWaits { condition.broadcast() }
+            if takerWaitsFor == index { condition.broadcast() }
             condition.unlock()
         }
     }
@@ -82,14 +90,15 @@ final class Prefetcher: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while ready[index] == nil {
-            takerWaits = true
+            takerWaitsFor = index
             condition.wait()
         }
-        takerWaits = false
+        takerWaitsFor = nil
         consumed = index + 1
         let item = ready.removeValue(forKey: index)!
         readyBytes -= item.size
-        if workerWaits && (produced - consumed <= Self.window / 2 || readyBytes < Self.byteBudget / 2 || ready.isEmpty)
+        if workersWaiting > 0
+            && (next - consumed <= Self.window / 2 || readyBytes < Self.byteBudget / 2 || ready.isEmpty)
         {
             condition.broadcast()
         }

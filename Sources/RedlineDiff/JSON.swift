@@ -185,30 +185,43 @@ package struct JSONWriter {
 
     /// Appends a JSON string literal: runs of plain bytes are copied whole; only `"`, `\\` and
     /// control characters are escaped (everything else, RTL text included, stays raw UTF-8).
+    ///
+    /// Plain bytes are skipped eight at a time: a cold start escapes every article's whole text into its
+    /// `created` record, and a byte at a time that was a sixth of the pipeline thread.
     private mutating func escape(_ p: UnsafeBufferPointer<UInt8>, _ escapes: ControlEscapes) {
         let hex: StaticString = "0123456789abcdef"
+        bytes.reserveCapacity(bytes.count + p.count + 2)
         bytes.append(UInt8(ascii: "\""))
         var runStart = 0
         var i = 0
         let n = p.count
         while i < n {
+            if i + 8 <= n, Self.isPlain(UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
             let b = p[i]
             if b >= 0x20 && b != 0x22 && b != 0x5C {
                 i += 1
                 continue
             }
             if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<i])) }
+            bytes.append(0x5C)
             switch b {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08 where escapes == .short: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C where escapes == .short: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x22: bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C)
+            case 0x0A: bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(UInt8(ascii: "t"))
+            case 0x08 where escapes == .short: bytes.append(UInt8(ascii: "b"))
+            case 0x0C where escapes == .short: bytes.append(UInt8(ascii: "f"))
             default:
                 hex.withUTF8Buffer { h in
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 0xF)]])
+                    bytes.append(UInt8(ascii: "u"))
+                    bytes.append(0x30)
+                    bytes.append(0x30)
+                    bytes.append(h[Int(b >> 4)])
+                    bytes.append(h[Int(b & 0xF)])
                 }
             }
             i += 1
@@ -216,5 +229,17 @@ package struct JSONWriter {
         }
         if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[runStart..<n])) }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether none of the eight bytes of `w` needs escaping: none below 0x20, none `"`, none `\\`. (Each test
+    /// is the exact "has a byte less than" form, so a byte of 0x80 or above, UTF-8's, never counts.)
+    @inline(__always)
+    static func isPlain(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let control = (w &- ones &* 0x20) & ~w & high
+        let quote = ((w ^ (ones &* 0x22)) &- ones) & ~(w ^ (ones &* 0x22)) & high
+        let backslash = ((w ^ (ones &* 0x5C)) &- ones) & ~(w ^ (ones &* 0x5C)) & high
+        return control | quote | backslash == 0
     }
 }

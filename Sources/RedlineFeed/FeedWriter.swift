@@ -86,6 +86,10 @@ public final class FeedWriter: @unchecked Sendable {
     private let compressor = WorkerThread(name: "redline-gzip", background: true)
     /// Set by ``close()``: compression in progress gives up at its next chunk.
     private var stopping = false
+    /// Sealed segments waiting for ``releaseCompression()``; nil while compression is not held. Its own lock:
+    /// segments are sealed under `mutex`.
+    private let held = NSLock()
+    private var heldSegments: [(path: String, firstSeq: UInt64)]?
 
     private var activePath: String { directory + "/" + FileIO.activeName }
 
@@ -353,7 +357,28 @@ public final class FeedWriter: @unchecked Sendable {
         }
     }
 
+    /// Holds back the compression of sealed segments until ``releaseCompression()``: the daemon's startup scan
+    /// holds it, so that gzipping the segments a cold start fills (half a gigabyte for 100,000 articles) does
+    /// not take CPU from recording the tree. What is held stays plain, and readable, meanwhile.
+    public func holdCompression() {
+        held.withLock { if heldSegments == nil { heldSegments = [] } }
+    }
+
+    /// Queues the segments sealed while compression was held, and compresses each sealed one at once again.
+    public func releaseCompression() {
+        let segments = held.withLock {
+            defer { heldSegments = nil }
+            return heldSegments ?? []
+        }
+        for segment in segments { scheduleCompression(segment.path, firstSeq: segment.firstSeq) }
+    }
+
     private func scheduleCompression(_ path: String, firstSeq: UInt64) {
+        let isHeld = held.withLock {
+            heldSegments?.append((path, firstSeq))
+            return heldSegments != nil
+        }
+        if isHeld { return }
         // Weak: a writer dropped without close() (a crash, in tests) is not kept open by queued work.
         compressor.async { [weak self] in self?.compress(path, firstSeq: firstSeq) }
     }
