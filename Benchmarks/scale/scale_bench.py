@@ -269,6 +269,9 @@ def main():
     row("cold start -> READY (100% created)", cold, "sha256sum, 2 processes", sha, "s")
     row("", cold, "git add -A", git_add, "s")
     cold_rss = status_kib(proc.pid, "VmRSS")
+    # The segments the cold start filled are gzipped after READY: the warm starts and the idle phase below
+    # measure the steady state, not a daemon stopped before that background work was done.
+    wait_for_gzip(os.path.join(data, "feed"))
     stop(proc)
 
     # Warm start: nothing changed.

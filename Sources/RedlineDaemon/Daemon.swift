@@ -62,7 +62,7 @@ public final class Daemon: Sendable {
         if !data.hasFeed { try config.checkRoots() }
         let feed: FeedWriter
         do {
-            feed = try FeedWriter(directory: data.feed, options: config.feed, logger: logger)
+            feed = try FeedWriter(directory: data.feed, options: config.feed, logger: logger, holdingCompression: true)
         } catch {
             let code: DaemonError.Code =
                 switch error.code {

@@ -66,8 +66,8 @@ final class Loop {
         try pipeline.archive?.start(state: pipeline.state)
         // Counts from here: the records of the startup reconciliation too.
         pipeline.appended = { [metrics] in metrics.appended($0) }
-        // Background work waits for the scan, which has both cores to itself (a cold start of a large tree).
-        pipeline.feed.holdCompression()
+        // Background work waits for the scan, which has both cores to itself (a cold start of a large tree): the
+        // daemon opened the feed with compression held, and the archive counts after the scan if it must.
         var stopped = false
         for (root, walk) in walks {
             if !stopped { stopped = try pipeline.reconcile(root, walk: walk) }

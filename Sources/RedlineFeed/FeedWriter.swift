@@ -100,12 +100,17 @@ public final class FeedWriter: @unchecked Sendable {
     /// `recovered` record; any other damage throws, so nothing a reader may have seen is ever cut or renumbered.
     /// - Parameters:
     ///   - clock: the source of record times (tests pass a fixed one).
+    ///   - holdingCompression: hold back the compression of sealed segments until ``releaseCompression()``, the
+    ///     segments a crash or stop left plain included. The daemon holds it during its startup scan, so that
+    ///     gzipping what a cold start fills (half a gigabyte for 100,000 articles) does not take the scan's CPU;
+    ///     what is held stays plain, and readable, meanwhile.
     /// - Throws: ``FeedError`` with code `.locked` when another writer holds the feed, `.corrupt` for damage
     ///   a crash cannot explain (segment, line, byte and the fix), `.io` otherwise.
     public init(
         directory: String, options: FeedOptions = .init(), clock: @escaping @Sendable () -> Date = { Date() },
-        logger: Logger
+        logger: Logger, holdingCompression: Bool = false
     ) throws(FeedError) {
+        if holdingCompression { heldSegments = [] }
         guard options.segmentBytes > 0, options.retainSegments.map({ $0 >= 0 }) ?? true else {
             throw FeedError(
                 .invalidArgument, path: directory,
@@ -355,13 +360,6 @@ public final class FeedWriter: @unchecked Sendable {
         for segment in sealed where !SegmentCompression.isCompressed(segment.path) {
             scheduleCompression(segment.path, firstSeq: segment.firstSeq)
         }
-    }
-
-    /// Holds back the compression of sealed segments until ``releaseCompression()``: the daemon's startup scan
-    /// holds it, so that gzipping the segments a cold start fills (half a gigabyte for 100,000 articles) does
-    /// not take CPU from recording the tree. What is held stays plain, and readable, meanwhile.
-    public func holdCompression() {
-        held.withLock { if heldSegments == nil { heldSegments = [] } }
     }
 
     /// Queues the segments sealed while compression was held, and compresses each sealed one at once again.

@@ -1,3 +1,4 @@
+import RedlineDiff
 import RedlineFeed
 
 /// Every failure of `redline serve`: what went wrong in one line, and the HTTP status a client gets for it.
@@ -67,22 +68,10 @@ public struct ServeError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Minimal JSON text helpers for the few objects serve writes itself (records are passed on as stored).
 enum JSONText {
-    /// `s` as a JSON string literal.
+    /// `s` as a JSON string literal, escaped as the feed's records are (``JSONWriter``).
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var writer = JSONWriter()
+        writer.string(s)
+        return writer.result
     }
 }

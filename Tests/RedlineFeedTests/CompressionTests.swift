@@ -97,6 +97,29 @@ extension CompressionTests {
         try again.close()
     }
 
+    /// The daemon's startup scan holds compression: segments left plain and segments sealed meanwhile stay plain
+    /// (and readable) until it is released, then every one is gzipped.
+    @Test func compressionHeldAtOpenWaitsForTheReleaseThenGzipsEverySegment() throws {
+        let feed = TempFeed()
+        let p = try compressedFeed(feed, compress: false)
+        try p.close()
+        let left = sealed(feed)
+        let w = try FeedWriter(
+            directory: feed.path, options: FeedOptions(fsync: .always, segmentBytes: 1500), clock: fixedClock,
+            logger: testLogger, holdingCompression: true)
+        for i in 31...60 { _ = try w.append([created("b\(i).txt", String(repeating: "متن \(i) ", count: 20))]) }
+        w.awaitCompression()
+        let held = sealed(feed)
+        #expect(held.count > left.count, "segments were sealed while held")
+        #expect(held.allSatisfy { !$0.hasSuffix(".gz") }, "nothing is gzipped while held: \(held)")
+        #expect(try FeedReader(directory: feed.path).records(since: 1).count == 60)
+        w.releaseCompression()
+        w.awaitCompression()
+        #expect(sealed(feed) == held.map { $0 + ".gz" })
+        #expect(try FeedReader(directory: feed.path).records(since: 1).count == 60)
+        try w.close()
+    }
+
     @Test func aCrashAtAnyStepOfCompressionLeavesAFeedThatOpensWhole() throws {
         let feed = TempFeed()
         let p = try compressedFeed(feed, compress: false)
