@@ -54,6 +54,20 @@ enum ChangesFormat {
         return out
     }
 
+    /// ``joined(_:events:)`` of the entries from `from` on, as many as fit in `maxBytes` (at least one), and the
+    /// index of the first entry left out.
+    static func joined(_ entries: [HubEntry], from: Int, events: Bool, maxBytes: Int) -> (ByteBuffer, Int) {
+        var end = from
+        var bytes = 0
+        while end < entries.count {
+            let size = events ? entries[end].eventBytes : entries[end].lineBytes
+            if end > from && bytes + size > maxBytes { break }
+            bytes += size
+            end += 1
+        }
+        return (joined(Array(entries[from..<end]), events: events), end)
+    }
+
     /// Rows of `results` in one buffer; rows after the first are preceded by a comma.
     static func resultRows(_ entries: [HubEntry], first: Bool) -> ByteBuffer {
         var out = ByteBuffer()
