@@ -44,12 +44,19 @@ enum ChangesFormat {
     }
 
     /// Some entries' frames (`event`) or lines (`continuous`) in one buffer: one copy of shared bytes.
-    static func joined(_ entries: [HubEntry], events: Bool) -> ByteBuffer {
-        if entries.count == 1 { return events ? entries[0].event : entries[0].line }
+    static func joined(_ entries: [HubEntry], events: Bool) -> ByteBuffer { joined(entries[...], events: events) }
+
+    /// ``joined(_:events:)`` of a slice of the entries (by index, never copying an entry out).
+    static func joined(_ entries: ArraySlice<HubEntry>, events: Bool) -> ByteBuffer {
+        if entries.count == 1 {
+            return events ? entries[entries.startIndex].event : entries[entries.startIndex].line
+        }
         var out = ByteBuffer()
-        out.reserveCapacity(entries.reduce(0) { $0 + (events ? $1.eventBytes : $1.lineBytes) })
-        for entry in entries {
-            if events { entry.writeEvent(into: &out) } else { out.writeImmutableBuffer(entry.line) }
+        var size = 0
+        for i in entries.indices { size += events ? entries[i].eventBytes : entries[i].lineBytes }
+        out.reserveCapacity(size)
+        for i in entries.indices {
+            if events { entries[i].writeEvent(into: &out) } else { out.writeImmutableBuffer(entries[i].line) }
         }
         return out
     }
@@ -65,16 +72,20 @@ enum ChangesFormat {
             bytes += size
             end += 1
         }
-        return (joined(Array(entries[from..<end]), events: events), end)
+        return (joined(entries[from..<end], events: events), end)
     }
 
     /// Rows of `results` in one buffer; rows after the first are preceded by a comma.
     static func resultRows(_ entries: [HubEntry], first: Bool) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(entries.reduce(0) { $0 + $1.lineBytes + 1 })
-        for (i, entry) in entries.enumerated() {
+        var size = 0
+        for i in entries.indices { size += entries[i].lineBytes + 1 }
+        out.reserveCapacity(size)
+        // By index: `enumerated()` copies each entry out and destroys the copy, a retain and release of its
+        // buffer and record per row (7% of a catch-up's CPU).
+        for i in entries.indices {
             if !(first && i == 0) { out.writeString(",\n") }
-            entry.withBytes { _ = out.writeBytes($0) }
+            entries[i].withBytes { _ = out.writeBytes($0) }
         }
         return out
     }
