@@ -79,14 +79,21 @@ final class Subscription: @unchecked Sendable {
         var ends: [(seq: UInt64, end: Int)] = []
         ends.reserveCapacity(min(max, Self.scanBudget))
         var more = true
+        var failure: FeedError?
         while ends.count < min(max, Self.scanBudget) && lines.writerIndex < (1 << 20) {
-            let got = try cursor.next { seq, line in
-                lines.writeBytes(line)
-                lines.writeInteger(UInt8(0x0A))
-                ends.append((seq, lines.writerIndex))
-            }
-            if !got {
-                more = false
+            do {
+                let got = try cursor.next { seq, line in
+                    lines.writeBytes(line)
+                    lines.writeInteger(UInt8(0x0A))
+                    ends.append((seq, lines.writerIndex))
+                }
+                if !got {
+                    more = false
+                    break
+                }
+            } catch {
+                // The lines before the damage are whole and checked: they are delivered, then the error.
+                failure = error
                 break
             }
         }
@@ -96,6 +103,7 @@ final class Subscription: @unchecked Sendable {
             from = end
         }
         if let last = ends.last { position = last.seq }
+        if let failure { throw failure }
         return more
     }
 
@@ -119,7 +127,28 @@ final class Subscription: @unchecked Sendable {
     /// Scans at most a bounded number of records per call, so a selective filter over a long feed cannot hold
     /// the task forever: an empty answer without `caughtUp` means "call again".
     func next(max: Int) throws(End) -> (entries: [HubEntry], caughtUp: Bool) {
+        if let end = deferredEnd {
+            deferredEnd = nil
+            throw end
+        }
         var out: [HubEntry] = []
+        do {
+            let caughtUp = try collect(max: max, into: &out)
+            return (out, caughtUp)
+        } catch {
+            // What was read before the end is delivered first, and the end comes with the next call: ``position``
+            // is already past those records, so dropping them here would lose them for a client resuming from it.
+            guard !out.isEmpty else { throw error }
+            deferredEnd = error
+            return (out, false)
+        }
+    }
+
+    /// Why the subscription ends, held back while the records read before it are delivered.
+    private var deferredEnd: End?
+
+    /// ``next(max:)``'s scan: appends to `out`; returns whether it caught up.
+    private func collect(max: Int, into out: inout [HubEntry]) throws(End) -> Bool {
         var scanned = 0
         while out.count < max && scanned < Self.scanBudget {
             if let cursor = disk, filter.keepsEverything {
@@ -127,7 +156,7 @@ final class Subscription: @unchecked Sendable {
                     if try !readAll(from: cursor, max: max - out.count, into: &out) {
                         disk = nil
                         if case .behind = hub.read(after: position, generation: generation, max: 1) {
-                            return (out, true)  // the hub has not read this far yet
+                            return true  // the hub has not read this far yet
                         }
                     }
                     scanned += Self.scanBudget
@@ -142,15 +171,15 @@ final class Subscription: @unchecked Sendable {
                     guard let raw = try cursor.next() else {
                         disk = nil
                         if case .behind = hub.read(after: position, generation: generation, max: 1) {
-                            return (out, true)  // the hub has not read this far yet
+                            return true  // the hub has not read this far yet
                         }
                         continue
                     }
                     scanned += 1
+                    // Decoded before the position moves: a record that cannot be decoded is not skipped.
+                    let matches = filter.matches(try raw.decode())
                     position = raw.seq
-                    if filter.matches(try raw.decode()) {
-                        out.append(HubEntry(seq: raw.seq, bytes: raw.bytes, facts: nil))
-                    }
+                    if matches { out.append(HubEntry(seq: raw.seq, bytes: raw.bytes, facts: nil)) }
                 } catch {
                     if error.code == .feedChanged { throw .feedChanged(hub.feedID) }
                     throw .failed(ServeError(error))
@@ -159,7 +188,7 @@ final class Subscription: @unchecked Sendable {
             }
             switch hub.read(after: position, generation: generation, max: 512) {
             case .feedChanged(let id): throw .feedChanged(id)
-            case .caughtUp: return (out, true)
+            case .caughtUp: return true
             case .behind:
                 if live { throw .slow }
                 do {
@@ -177,6 +206,6 @@ final class Subscription: @unchecked Sendable {
                 }
             }
         }
-        return (out, false)
+        return false
     }
 }

@@ -145,6 +145,35 @@ import Testing
         #expect(data == stored)
     }
 
+    /// A damaged line in the middle of a catch-up ends the answer there, after every record before it: `last_seq`
+    /// never passes a record the client was not sent (resuming from it would skip records).
+    @Test(arguments: ["", "&type=created"])
+    func aCatchUpThatMeetsDamageDeliversWhatCameBeforeAndEndsThere(filter: String) throws {
+        let feed = try ScriptedFeed(
+            options: FeedOptions(fsync: .always, segmentBytes: 2_000, compressSealed: false))
+        for i in 1...30 { try feed.create("a\(i).txt", "text \(i) " + String(repeating: "x", count: 200)) }
+        // Flip one byte of record 20's text in its sealed segment: its crc no longer matches.
+        let names = try FileManager.default.contentsOfDirectory(atPath: feed.path).filter {
+            $0.hasPrefix("changes-") && $0.hasSuffix(".jsonl")
+        }
+        var damaged = false
+        for name in names {
+            let url = URL(fileURLWithPath: feed.path + "/" + name)
+            var text = try String(contentsOf: url, encoding: .utf8)
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("\"seq\":20,") }) else { continue }
+            text = text.replacingOccurrences(
+                of: line, with: line.replacingOccurrences(of: "text 20 x", with: "text 20 y"))
+            try Data(text.utf8).write(to: url)
+            damaged = true
+        }
+        #expect(damaged)
+        let serve = try RunningServe(["--data-dir", feed.dir.path])
+        let answer = try serve.seqs("/changes?since=0" + filter)
+        #expect(answer.reply.status == 200, "\(answer.reply.body)")
+        #expect(answer.seqs == Array(1...19))
+        #expect(answer.lastSeq == 19)
+    }
+
     @Test func longpollAnswersWithTheFirstNewRecord() throws {
         let feed = try ScriptedFeed()
         for i in 1...3 { try feed.create("a\(i).txt", "متن \(i)") }
