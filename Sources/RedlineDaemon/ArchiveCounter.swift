@@ -55,11 +55,11 @@ final class ArchiveCounter: @unchecked Sendable {
     }
 
     /// The startup scan is done and `state` has every change it made: without saved counts, count its texts now,
-    /// in the background.
-    func scanned(state: StateStore) {
+    /// in the background. `state` is only asked for then (making it level with the feed waits for its writes).
+    func scanned(state: @autoclosure () throws -> StateStore) rethrows {
         guard recountAfterScan else { return }
         recountAfterScan = false
-        recount(state)
+        recount(try state())
     }
 
     /// Counts the store's texts on the counting thread. The snapshot is taken before this returns, so the writes

@@ -3,8 +3,8 @@ import RedlineDiff
 import RedlineFeed
 
 /// Reads, hashes and decodes the files a reconciliation will look at, a bounded window ahead on worker
-/// threads (one per core, up to four), so the pipeline thread spends its time on records, the feed and the state store: a cold start
-/// of a large tree uses both cores (issue 11).
+/// threads (one per core, up to four), so the pipeline thread spends its time on records, the feed and the
+/// state store: a cold start of a large tree uses both cores (issue 11).
 ///
 /// What it hands over may be a moment older than the file by the time the pipeline records it; that is
 /// the same race as reading it on the pipeline thread, and the watch reports any later change.

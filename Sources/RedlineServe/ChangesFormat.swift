@@ -44,9 +44,7 @@ enum ChangesFormat {
     }
 
     /// Some entries' frames (`event`) or lines (`continuous`) in one buffer: one copy of shared bytes.
-    static func joined(_ entries: [HubEntry], events: Bool) -> ByteBuffer { joined(entries[...], events: events) }
-
-    /// ``joined(_:events:)`` of a slice of the entries (by index, never copying an entry out).
+    /// By index, never copying an entry out.
     static func joined(_ entries: ArraySlice<HubEntry>, events: Bool) -> ByteBuffer {
         if entries.count == 1 {
             return events ? entries[entries.startIndex].event : entries[entries.startIndex].line

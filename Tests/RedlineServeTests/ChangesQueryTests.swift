@@ -100,8 +100,8 @@ import Testing
         let entries = [
             HubEntry(seq: 5, bytes: record, facts: nil), HubEntry(seq: 6, bytes: Array("{}".utf8), facts: nil),
         ]
-        #expect(text(ChangesFormat.joined(Array(entries.prefix(1)), events: true)) == event)
-        #expect(text(ChangesFormat.joined(entries, events: true)) == event + "id: 6\ndata: {}\n\n")
+        #expect(text(ChangesFormat.joined(entries.prefix(1), events: true)) == event)
+        #expect(text(ChangesFormat.joined(entries[...], events: true)) == event + "id: 6\ndata: {}\n\n")
         #expect(text(entries[0].bytes) == String(decoding: record, as: UTF8.self))
         #expect(String(decoding: ChangesFormat.eventHeartbeat, as: UTF8.self).hasPrefix(":"))
         let end = String(decoding: ChangesFormat.eventEnd("slow_subscriber", reason: "r", lastSeq: 9), as: UTF8.self)
@@ -115,10 +115,11 @@ import Testing
             HubEntry(seq: 5, bytes: record, facts: nil), HubEntry(seq: 6, bytes: Array("{}".utf8), facts: nil),
         ]
         #expect(
-            text(ChangesFormat.joined(Array(entries.prefix(1)), events: false))
+            text(ChangesFormat.joined(entries.prefix(1), events: false))
                 == text(ByteBuffer(bytes: record + [0x0A])))
         #expect(
-            text(ChangesFormat.joined(entries, events: false)) == String(decoding: record, as: UTF8.self) + "\n{}\n")
+            text(ChangesFormat.joined(entries[...], events: false)) == String(decoding: record, as: UTF8.self)
+                + "\n{}\n")
         #expect(ChangesFormat.lineHeartbeat == [0x0A])
         #expect(String(decoding: ChangesFormat.lineEnd(lastSeq: 12), as: UTF8.self) == "{\"last_seq\":12}\n")
     }
